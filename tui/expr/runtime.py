@@ -1,0 +1,31 @@
+"""Small runtime pieces shared by the compiler and the function whitelist."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+
+class EvalError(Exception):
+    """A rule could not be computed on this draft (wrong value types, etc.)."""
+
+
+def num(v):
+    """A value as a number for arithmetic: a blank counts as 0."""
+    if v is None:
+        return 0
+    t = type(v)
+    if t is int or t is Decimal or t is float:
+        return v
+    raise EvalError(f"“{v}”不是数字")
+
+
+def truthy(v) -> bool:
+    if isinstance(v, bool):
+        return v
+    if v is None:
+        return False
+    if isinstance(v, (int, float, Decimal)):
+        return v != 0
+    if isinstance(v, (str, list, tuple)):
+        return len(v) > 0
+    return True
