@@ -177,7 +177,7 @@ def _finding(rule, ctx, env, lhs, rhs, diff, template, acks) -> Finding:
         message=message,
         key=key,
         cells=tuple(CellRef(*k) for k in touched),
-        fields=_fields_of(env, section, template) if not touched else (),
+        fields=_fields_of(env, section, template),
         lhs=lhs,
         rhs=rhs,
         diff=diff,

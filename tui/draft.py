@@ -52,6 +52,7 @@ class Draft:
     created: dt.datetime | None = None
     updated: dt.datetime | None = None
     ui: dict = field(default_factory=dict)  # where the clerk left off (section, cell)
+    previous: str = ""  # last year's draft, relative to this one: enables the cross-year rules
     raw: dict = field(default_factory=dict, repr=False)  # the file as read: unknown keys survive
     unknown: list[str] = field(default_factory=list)  # dotted paths of keys not in the template
 
@@ -91,6 +92,29 @@ def new_draft(template: Template, org_name: str = "", year: int | None = None, o
     texts = {f.key: "" for f in template.fields}
     stamp = now()
     return Draft(template, meta, texts, {}, [], stamp, stamp)
+
+
+def carry_forward(previous: Draft, template: Template, year: int | None = None) -> Draft:
+    """A new year's draft from last year's: what the template's [carry] declares is copied."""
+    draft = new_draft(template, year=year if year is not None else (previous.year + 1 if previous.year else None))
+    for m in template.carry_meta:
+        if previous.meta.get(m) not in (None, ""):
+            draft.meta[m] = previous.meta[m]
+    from .checks import computed_values  # checks imports this module
+
+    last = computed_values(previous)
+    for source, target in template.carry_rows:
+        st, _, sr = source.partition(".")
+        tt, _, tr = target.partition(".")
+        if st not in previous.template.tables or tt not in template.tables:
+            continue
+        for col in template.tables[tt].columns:
+            if (tr, col.id) not in template.tables[tt].cell_set or template.tables[tt].is_derived(tr, col.id):
+                continue
+            value = last.get((st, sr, col.id))
+            if value is not None:
+                draft.values[(tt, tr, col.id)] = value
+    return draft
 
 
 # ---------------------------------------------------------------- reading
@@ -161,6 +185,16 @@ def load_draft(path: Path | str) -> Draft:
     return parse_draft(text, str(path))
 
 
+def load_previous(draft: Draft, path: Path | str) -> Draft | None:
+    """Last year's draft named in `[draft] previous`, resolved beside this draft. Raises DraftError."""
+    if not draft.previous:
+        return None
+    target = Path(draft.previous)
+    if not target.is_absolute():
+        target = Path(path).resolve().parent / target
+    return load_draft(target)
+
+
 def parse_draft(text: str, path: str = "<草稿>") -> Draft:
     data = parse_toml(text, path)
     head = data.get("draft")
@@ -177,6 +211,10 @@ def parse_draft(text: str, path: str = "<草稿>") -> Draft:
     if not isinstance(version, int) or isinstance(version, bool):
         raise DraftError(f"{_where(path, text, 'draft', 'template_version')}:应为整数")
     draft = Draft(template, raw=data)
+    prev = head.get("previous", "")
+    if not isinstance(prev, str):
+        raise DraftError(f"{_where(path, text, 'draft', 'previous')}:previous 应是上年草稿的文件路径(文字)")
+    draft.previous = prev
     draft.created = _stamp(head.get("created"))
     draft.updated = _stamp(head.get("updated"))
     _read_meta(draft, data, text, path)
@@ -304,7 +342,7 @@ def _read_acks(draft: Draft, data: dict, text: str, path: str) -> None:
 def to_data(draft: Draft) -> dict:
     """The draft as a TOML-ready dict, starting from the file as read so unknown keys survive."""
     data = copy.deepcopy(draft.raw)
-    head = data.setdefault("draft", {}) if isinstance(data.get("draft"), dict) else data.setdefault("draft", {})
+    head = data["draft"] if isinstance(data.get("draft"), dict) else {}
     head.update(
         {
             "template": draft.template.id,
@@ -314,6 +352,10 @@ def to_data(draft: Draft) -> dict:
             "updated": draft.updated or now(),
         }
     )
+    if draft.previous:
+        head["previous"] = draft.previous
+    else:
+        head.pop("previous", None)
     meta = data["meta"] if isinstance(data.get("meta"), dict) else {}
     for m in draft.template.meta:
         v = draft.meta.get(m.id)

@@ -211,6 +211,9 @@ class Template:
     path: str = ""
     migrations: list[dict] = field(default_factory=list)
     formulas: dict = field(default_factory=dict, repr=False)  # compiled by tui.expr
+    derived: dict = field(default_factory=dict, repr=False)  # (table, row, col) -> its formula
+    carry_meta: tuple[str, ...] = ()  # metadata a new year's draft copies from last year's
+    carry_rows: tuple[tuple[str, str], ...] = ()  # ("t3.next_year", "t3.carried"): source -> target row
 
     @cached_property
     def section_by_id(self) -> dict[str, Section]:
@@ -403,6 +406,19 @@ def parse_template(data: dict, path: str = "<模板>") -> Template:
                 needs_previous=bool(r.get("needs_previous", False)),
             )
         )
+    carry = data.get("carry", {})
+    carry_meta = tuple(carry.get("meta", ()))
+    carry_rows = tuple(tuple(pair) for pair in carry.get("rows", ()))
+    for m in carry_meta:
+        if m not in {x.id for x in meta}:
+            raise TemplateError(f"模板 {path}:[carry] 的 meta 引用了不存在的基本信息 “{m}”")
+    for pair in carry_rows:
+        if len(pair) != 2:
+            raise TemplateError(f"模板 {path}:[carry] 的 rows 每项应是 [来源行, 目标行]")
+        for ref in pair:
+            tid, _, rid = ref.partition(".")
+            if tid not in tables or rid not in tables[tid].row_by_id:
+                raise TemplateError(f"模板 {path}:[carry] 引用了不存在的行 “{ref}”")
     template = Template(
         id=_req(head, "id", "[template]", path),
         version=_req(head, "version", "[template]", path, int),
@@ -416,6 +432,8 @@ def parse_template(data: dict, path: str = "<模板>") -> Template:
         rules=rules,
         path=path,
         migrations=list(data.get("migrations", [])),
+        carry_meta=carry_meta,
+        carry_rows=carry_rows,
     )
     # Compiling needs the whole template (names of tables, rows, sections).
     from .expr import compile_template

@@ -43,22 +43,23 @@ class Context:
         v = self.values.get(key, MISSING)
         if v is not MISSING:
             return v
-        table = self.template.tables[key[0]]
-        formula = formula_for(self.template, table, key[1], key[2])
-        if formula is None:
-            return None
         v = self._derived.get(key, MISSING)
-        if v is MISSING:
-            if key in self._busy:
-                raise EvalError(f"公式循环引用:{key}")
-            self._busy.add(key)
-            outer, self.touched = self.touched, []  # a total's inputs are not the rule's cells
-            try:
-                v = formula(self, {"row": table.row_by_id[key[1]], "col": table.column_by_id[key[2]]})
-            finally:
-                self._busy.discard(key)
-                self.touched = outer
-            self._derived[key] = v
+        if v is not MISSING:
+            return v
+        formula = self.template.derived.get(key)
+        if formula is None:
+            return None  # a blank input
+        if key in self._busy:
+            raise EvalError(f"公式循环引用:{key}")
+        self._busy.add(key)
+        outer, self.touched = self.touched, []  # a total's inputs are not the rule's cells
+        try:
+            table = self.template.tables[key[0]]
+            v = formula(self, {"row": table.row_by_id[key[1]], "col": table.column_by_id[key[2]]})
+        finally:
+            self._busy.discard(key)
+            self.touched = outer
+        self._derived[key] = v
         return v
 
 
@@ -504,6 +505,11 @@ def compile_template(template: Template) -> None:
         for row in table.rows:
             if row.formula:
                 template.formulas[(table.id, "row", row.id)] = c.compile_formula(table, row.formula, f"行 {row.id} 的")
+    for table in template.tables.values():
+        for ref in table.cells:
+            formula = formula_for(template, table, ref.row, ref.col)
+            if formula is not None:
+                template.derived[(table.id, ref.row, ref.col)] = formula
     for rule in template.rules:
         rule.compiled = c.compile_rule(rule)
         rule.needs_previous = rule.needs_previous or rule.compiled.uses_prev

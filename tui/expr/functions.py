@@ -58,9 +58,12 @@ def _norm(ctx, text) -> str:
     return hit
 
 
+_NOT_CONTENT = re.compile(r"[\W_]+")
+
+
 def clean_text(text: str) -> str:
-    """Text without white space and punctuation: what counts as content."""
-    return "".join(ch for ch in text if not unicodedata.category(ch)[0] in "PZSC")
+    """Text without white space, punctuation and symbols: what counts as content."""
+    return _NOT_CONTENT.sub("", text)
 
 
 def _text_of(ctx, x) -> str:

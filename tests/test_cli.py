@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tui.cli import main
+
+from .conftest import SEED
+
+
+def run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "tui.cli", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+
+
+def test_check_seed_is_clean():
+    r = run("check", SEED)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "没有发现问题" in r.stdout
+
+
+def test_check_names_the_broken_balance(tmp_path):
+    p = tmp_path / "broken.toml"
+    p.write_text(SEED.read_text(encoding="utf-8").replace("[tables.t3.new]\nnatural = 0", "[tables.t3.new]\nnatural = 1"), encoding="utf-8")
+    r = run("check", "--json", p)
+    assert r.returncode == 1
+    report = json.loads(r.stdout)
+    e2 = [f for f in report["findings"] if f["rule"] == "E2"]
+    assert {f["key"] for f in e2} == {"c=natural", "c=total"}
+    assert all(f["diff"] == 1 and "相差+1" in f["message"] for f in e2)
+    text = run("check", p)
+    assert text.returncode == 1 and "勾稽关系" in text.stdout and "自然人" in text.stdout
+
+
+def test_check_unusable_file_exits_2_without_traceback(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[draft\n", encoding="utf-8")
+    r = run("check", bad, SEED)
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr and "第 1 行" in r.stderr
+
+
+def test_new_refuses_to_overwrite(tmp_path):
+    target = tmp_path / "a.toml"
+    assert main(["new", str(target), "--org", "某某局", "--year", "2025", "--type", "县级人民政府部门", "--no-open"]) == 0
+    before = target.read_bytes()
+    assert main(["new", str(target), "--org", "别的局", "--year", "2025", "--no-open"]) == 2
+    assert target.read_bytes() == before
+
+
+def test_new_from_last_year(tmp_path):
+    target = tmp_path / "2025.toml"
+    assert main(["new", str(target), "--from", str(SEED), "--no-open"]) == 0
+    r = run("check", "--json", target)
+    report = json.loads(r.stdout)
+    assert report["year"] == 2025 and report["org"] == "渝中区应急管理局"
+
+
+def test_render_to_file(tmp_path):
+    out = tmp_path / "r.md"
+    assert main(["render", str(SEED), "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").startswith("# 渝中区应急管理局2024年政府信息公开工作年度报告")
+
+
+def test_help_and_version_are_chinese():
+    r = run("--help")
+    assert r.returncode == 0 and "用法" in r.stdout and "子命令" in r.stdout
+    r = run("--version")
+    assert r.returncode == 0 and "nianbao" in r.stdout
+    r = run("check")
+    assert r.returncode == 2 and "缺少参数" in r.stderr

@@ -1,0 +1,144 @@
+"""The Textual application: wires screens together; holds no report knowledge of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from ..draft import new_draft, save_draft
+from ..errors import NianbaoError
+from ..recovery import differences, load_recovery, pending_recovery, remove_recovery
+from ..session import REVIEW_ENTRY, Session
+from ..template import load_template
+from .recent import remember
+from .screens.dialogs import NewDraftRequest, NewDraftScreen, QuitScreen
+from .screens.editor import EditorScreen
+from .screens.recover import RecoverScreen
+from .screens.start import StartScreen
+from .widgets.navigator import entries
+
+
+class NianbaoApp(App):
+    CSS_PATH = "nianbao.tcss"
+    TITLE = "nianbao"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "退出", id="app.quit", priority=True),
+        Binding("f10", "quit", "退出", show=False, id="app.quit_f10"),
+    ]
+
+    def __init__(self, path: str | Path | None = None, folder: Path | None = None):
+        super().__init__()
+        self.start_path = Path(path) if path else None
+        self.folder = folder or Path.cwd()
+
+    def on_mount(self) -> None:
+        if self.start_path:
+            self.open_draft(self.start_path)
+        else:
+            self.push_screen(StartScreen(self.folder))
+
+    @property
+    def editor(self) -> EditorScreen | None:
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, EditorScreen):
+                return screen
+        return None
+
+    # ---------------------------------------------------------------- opening
+    def open_draft(self, path: Path) -> None:
+        try:
+            session = Session.open(path)
+        except NianbaoError as exc:
+            self.notify(str(exc), severity="error", timeout=10)
+            if not isinstance(self.screen, StartScreen):
+                self.push_screen(StartScreen(self.folder))
+            return
+        remember(path)
+        if pending_recovery(path):
+            try:
+                recovered = load_recovery(path)
+                diffs = differences(session.draft, recovered)
+            except NianbaoError as exc:
+                self.notify(f"恢复文件无法读取,已忽略:{exc}", severity="warning", timeout=8)
+                diffs, recovered = [], None
+            if recovered is not None and diffs:
+                self.push_screen(RecoverScreen(diffs), partial(self._after_recover, session, recovered))
+                return
+            if recovered is not None:
+                remove_recovery(path)
+        self._show_editor(session)
+
+    def _after_recover(self, session: Session, recovered, choice: str | None) -> None:
+        if choice == "restore":
+            session = Session(recovered, session.path, session.previous)
+            session.dirty = True
+            self.notify("已恢复自动保存的内容,请检查后保存(F2)", timeout=6)
+        elif choice == "discard" and session.path:
+            remove_recovery(session.path)
+        self._show_editor(session)
+
+    def _show_editor(self, session: Session) -> None:
+        screen = EditorScreen(session)
+        if isinstance(self.screen, StartScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def new_draft_dialog(self, folder: Path) -> None:
+        import datetime as dt
+
+        template = load_template()
+        year = dt.date.today().year - 1
+
+        def create(request: NewDraftRequest | None) -> None:
+            if request is None:
+                return
+            draft = new_draft(template, request.org_name, request.year, request.org_type)
+            try:
+                save_draft(draft, request.path)
+            except NianbaoError as exc:
+                self.notify(str(exc), severity="error", timeout=10)
+                return
+            self.open_draft(request.path)
+
+        self.push_screen(NewDraftScreen(template, year, folder), create)
+
+    # ---------------------------------------------------------------- quitting
+    async def action_quit(self) -> None:
+        editor = self.editor
+        if editor is None or not editor.session.dirty:
+            self.exit()
+            return
+
+        def decide(choice: str | None) -> None:
+            if choice == "save":
+                if editor.action_save():
+                    self.exit()
+            elif choice == "discard":
+                self.exit()
+
+        if not isinstance(self.screen, QuitScreen):
+            self.push_screen(QuitScreen(), decide)
+
+    # ---------------------------------------------------------------- command palette
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        editor = self.editor
+        if editor is None:
+            yield SystemCommand("草稿: 新建", "新建一份年报草稿", lambda: self.new_draft_dialog(self.folder))
+            return
+        for entry, label in entries(editor.session):
+            yield SystemCommand(f"跳转: {label}", f"打开“{label}”", partial(editor.show_entry, entry))
+        yield SystemCommand("草稿: 保存", "保存草稿(F2 或 Ctrl+S)", editor.action_save)
+        yield SystemCommand("草稿: 另存为", "换个文件名保存(F3)", editor.action_save_as)
+        yield SystemCommand("导出: Markdown", "导出 Markdown 报告(F6)", editor.action_export)
+        yield SystemCommand("检查: 下一个问题", "跳到下一个错误或提醒(F8)", editor.action_next_problem)
+        yield SystemCommand("检查: 上一个问题", "跳到上一个错误或提醒(Shift+F8)", editor.action_previous_problem)
+        yield SystemCommand("检查: 全部问题", "打开“检查与导出”", partial(editor.show_entry, REVIEW_ENTRY))
+        yield SystemCommand("提醒: 接受", "说明理由并接受当前提醒(F7)", editor.action_accept_warning)
+        yield SystemCommand("表格: 切换回车方向", "回车后向下或向右移动(F5)", editor.action_toggle_direction)

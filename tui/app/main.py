@@ -1,0 +1,11 @@
+"""Entry point used by the CLI: run the app on a draft, or on the start screen."""
+
+from __future__ import annotations
+
+
+def run_app(path: str | None) -> int:
+    from .app import NianbaoApp
+
+    app = NianbaoApp(path)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,219 @@
+"""Small modal forms. Each validates on submit and dismisses with a typed result or None."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from ...template import Template
+
+
+class _Modal(ModalScreen):
+    BINDINGS = [Binding("escape", "cancel", "取消", id="dialog.cancel")]
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class QuitScreen(_Modal):
+    """Unsaved changes on quit: 保存 / 不保存 / 取消. Dismisses "save", "discard" or None."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "取消", id="dialog.cancel"),
+        Binding("s", "choose('save')", "保存", show=False),
+        Binding("n", "choose('discard')", "不保存", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("草稿有未保存的修改,退出前要保存吗?", classes="dialog-title")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("保存(S)", id="save", variant="primary")
+                yield Button("不保存(N)", id="discard", variant="error")
+                yield Button("取消(Esc)", id="cancel")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None if event.button.id == "cancel" else event.button.id)
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+
+class ConfirmScreen(_Modal):
+    """A yes/no question. Dismisses True or None."""
+
+    def __init__(self, question: str, yes: str = "确定", no: str = "取消"):
+        super().__init__()
+        self.question, self.yes, self.no = question, yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="dialog-title")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.yes, id="yes", variant="primary")
+                yield Button(self.no, id="no")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(True if event.button.id == "yes" else None)
+
+
+class AcceptWarningScreen(_Modal):
+    """Accept a warning with a reason. Dismisses the reason, or None."""
+
+    def __init__(self, message: str):
+        super().__init__()
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("接受提醒", classes="dialog-title")
+            yield Static(self.message, classes="guidance")
+            yield Input(placeholder="说明理由,如:正文的受理数含上年结转", id="reason")
+            yield Static("", id="reason-error", classes="field-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("接受(Enter)", id="ok", variant="primary")
+                yield Button("取消(Esc)", id="cancel")
+
+    def _submit(self) -> None:
+        reason = self.query_one("#reason", Input).value.strip()
+        if len(reason) < 2:
+            self.query_one("#reason-error", Static).update("请写明理由(至少两个字),理由会保存在草稿里")
+            return
+        self.dismiss(reason)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+
+class PathScreen(_Modal):
+    """Ask for a file path (另存为, 导出). Dismisses a Path or None."""
+
+    def __init__(self, title: str, default: str, suffix: str, must_not_exist: bool = False):
+        super().__init__()
+        self.title_text, self.default, self.suffix, self.must_not_exist = title, default, suffix, must_not_exist
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Input(self.default, id="path")
+            yield Static("", id="path-error", classes="field-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("确定(Enter)", id="ok", variant="primary")
+                yield Button("取消(Esc)", id="cancel")
+
+    def _submit(self) -> None:
+        text = self.query_one("#path", Input).value.strip()
+        error = self.query_one("#path-error", Static)
+        if not text:
+            error.update("请输入文件名")
+            return
+        path = Path(text).expanduser()
+        if path.suffix != self.suffix:
+            path = path.with_name(path.name + self.suffix)
+        if path.is_dir():
+            error.update(f"{path} 是一个文件夹")
+            return
+        if not path.parent.exists():
+            error.update(f"文件夹 {path.parent} 不存在")
+            return
+        if self.must_not_exist and path.exists():
+            error.update(f"{path} 已存在,请换一个文件名")
+            return
+        self.dismiss(path)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class NewDraftRequest:
+    org_name: str
+    org_type: str
+    year: int
+    path: Path
+
+
+class NewDraftScreen(_Modal):
+    """新建: 机关全称, 机关类型, 年度, 文件名. Dismisses a NewDraftRequest or None."""
+
+    def __init__(self, template: Template, default_year: int, folder: Path):
+        super().__init__()
+        self.template, self.default_year, self.folder = template, default_year, folder
+
+    def compose(self) -> ComposeResult:
+        types = self.template.meta_by_id["org_type"].choices if "org_type" in self.template.meta_by_id else ()
+        with Vertical(classes="dialog"):
+            yield Label("新建年报草稿", classes="dialog-title")
+            yield Label("机关全称")
+            yield Input(placeholder="如:重庆市渝中区应急管理局", id="org")
+            yield Label("机关类型")
+            yield Select([(t, t) for t in types], prompt="请选择", id="type")
+            yield Label("年度")
+            yield Input(str(self.default_year), id="year")
+            yield Label("文件名")
+            yield Input("", placeholder="默认:机关全称+年度.toml", id="file")
+            yield Static("", id="new-error", classes="field-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("新建(Enter)", id="ok", variant="primary")
+                yield Button("取消(Esc)", id="cancel")
+
+    def _submit(self) -> None:
+        import unicodedata
+
+        error = self.query_one("#new-error", Static)
+        org = self.query_one("#org", Input).value.strip()
+        kind = self.query_one("#type", Select).value
+        year_text = unicodedata.normalize("NFKC", self.query_one("#year", Input).value).strip()
+        name = self.query_one("#file", Input).value.strip()
+        if not org:
+            error.update("请填写机关全称")
+            self.query_one("#org", Input).focus()
+            return
+        if kind is Select.NULL:
+            error.update("请选择机关类型")
+            self.query_one("#type", Select).focus()
+            return
+        if not year_text.isdigit() or not 1990 <= int(year_text) <= 2200:
+            error.update("年度应为四位数字,如 2025")
+            self.query_one("#year", Input).focus()
+            return
+        year = int(year_text)
+        path = Path(name) if name else Path(f"{org}{year}年报.toml")
+        if not path.is_absolute():
+            path = self.folder / path
+        if path.suffix != ".toml":
+            path = path.with_name(path.name + ".toml")
+        if path.exists():
+            error.update(f"{path.name} 已存在,请换一个文件名(不会覆盖已有草稿)")
+            return
+        self.dismiss(NewDraftRequest(org, str(kind), year, path))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "ok":
+            self._submit()
+        else:
+            self.dismiss(None)

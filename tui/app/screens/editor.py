@@ -1,0 +1,433 @@
+"""The editor: navigator, the current section, the problems pane. Owns the Session.
+
+Handlers own state: every change arrives as a message, goes through the Session, and then
+`_after_change` brings the navigator, the problems pane, the grid marks and the header up to
+date. Sections are mounted the first time they are shown.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import tempfile
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, Header, OptionList
+
+from ...checks import Finding
+from ...draft import DraftError
+from ...recovery import remove_recovery, write_recovery
+from ...session import META_ENTRY, REVIEW_ENTRY, Session
+from ..widgets.meta_form import MetaPane
+from ..widgets.narrative import FieldEditor, NarrativePane
+from ..widgets.navigator import SectionNavigator, entries
+from ..widgets.problems import ProblemsPane
+from ..widgets.review import ReviewPane
+from ..widgets.table_grid import TableGrid
+from ..widgets.table_section import TablePane
+from .dialogs import AcceptWarningScreen, ConfirmScreen, PathScreen
+
+AUTOSAVE_DELAY = 0.5  # seconds after the last change; the promise is "within one second"
+
+
+def pane_id(entry: str) -> str:
+    return f"pane-{entry}"
+
+
+class EditorScreen(Screen):
+    # priority: a focused TextArea binds F6/F7 itself (select line / all)
+    BINDINGS = [
+        Binding("f2", "save", "保存", id="draft.save", priority=True),
+        Binding("ctrl+s", "save", "保存", show=False, id="draft.save_ctrl", priority=True),
+        Binding("f3", "save_as", "另存为", id="draft.save_as", priority=True),
+        Binding("f4", "external_edit", "外部编辑", id="text.external", priority=True),
+        Binding("f5", "toggle_direction", "回车方向", id="grid.direction", priority=True),
+        Binding("f6", "export", "导出", id="export.markdown", priority=True),
+        Binding("f7", "accept_warning", "接受提醒", id="warning.accept", priority=True),
+        Binding("f8", "next_problem", "下一个问题", id="problem.next", priority=True),
+        Binding("shift+f8", "previous_problem", "上一个问题", show=False, id="problem.previous", priority=True),
+        Binding("ctrl+pagedown,f12", "next_section", "下一部分", show=False, id="section.next", priority=True),
+        Binding("ctrl+pageup,f11", "previous_section", "上一部分", show=False, id="section.previous", priority=True),
+    ]
+
+    def __init__(self, session: Session):
+        super().__init__()
+        self.session = session
+        self.entry = META_ENTRY
+        self.mounted: set[str] = set()
+        self._autosave_timer = None
+        self._saved_generation = session.generation
+
+    # ---------------------------------------------------------------- layout
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            yield SectionNavigator(self.session, id="nav")
+            yield ContentSwitcher(id="content")
+        yield ProblemsPane(id="problems")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._update_header()
+        ui = self.session.draft.ui
+        entry = ui.get("section", META_ENTRY)
+        if entry not in {e for e, _ in entries(self.session)}:
+            entry = META_ENTRY
+        self.show_entry(entry)
+        if ui.get("cell"):
+            self.call_after_refresh(self._resume_cell, ui["cell"])
+        elif ui.get("field"):
+            self.call_after_refresh(self._focus_field, ui["field"])
+        if self.session.previous_note:
+            self.notify(self.session.previous_note, severity="warning", timeout=8)
+
+    def _resume_cell(self, cell: str) -> None:
+        parts = tuple(cell.split("."))
+        if len(parts) == 3:
+            grid = self._grid(parts[0])
+            if grid is not None:
+                grid.move_to(parts)
+                grid.focus()
+
+    def _pane(self, entry: str):
+        if entry == META_ENTRY:
+            return MetaPane(self.session.template, self.session.draft.meta, id=pane_id(entry))
+        if entry == REVIEW_ENTRY:
+            return ReviewPane(self.session, id=pane_id(entry))
+        section = self.session.template.section_by_id[entry]
+        if section.tables:
+            return TablePane(section, self.session.template, self.session.value, id=pane_id(entry))
+        return NarrativePane(section, self.session.draft.texts, id=pane_id(entry))
+
+    def show_entry(self, entry: str, focus: bool = True) -> None:
+        switcher = self.query_one("#content", ContentSwitcher)
+        if entry not in self.mounted:
+            switcher.mount(self._pane(entry))
+            self.mounted.add(entry)
+        self.entry = entry
+        switcher.current = pane_id(entry)
+        nav = self.query_one("#nav", SectionNavigator)
+        if nav.highlighted != nav.get_option_index(entry):
+            nav.select_entry(entry)
+        self.session.remember_position(entry)
+        self.call_after_refresh(self._entered, entry, focus)
+
+    def _entered(self, entry: str, focus: bool) -> None:
+        self._refresh_problems()
+        self._refresh_marks()
+        if entry == REVIEW_ENTRY:
+            self.query_one(ReviewPane).refresh_review()
+        if focus:
+            pane = self.query_one(f"#{pane_id(entry)}")
+            targets = [w for w in pane.query("*") if w.focusable]
+            if targets:
+                targets[0].focus()
+
+    # ---------------------------------------------------------------- refresh after a change
+    def _after_change(self) -> None:
+        self.query_one("#nav", SectionNavigator).refresh_states()
+        self._refresh_problems()
+        self._refresh_marks()
+        self._update_header()
+        self._schedule_autosave()
+
+    def _refresh_problems(self) -> None:
+        pane = self.query_one("#problems", ProblemsPane)
+        if self.entry == REVIEW_ENTRY:
+            pane.display = False
+            if REVIEW_ENTRY in self.mounted:
+                self.query_one(ReviewPane).refresh_review(preview=False)
+            return
+        pane.display = True
+        pane.show(self.session.findings_for(self.entry))
+
+    def _grid(self, table_id: str) -> TableGrid | None:
+        for grid in self.query(TableGrid):
+            if grid.table.id == table_id:
+                return grid
+        return None
+
+    def _refresh_marks(self) -> None:
+        for grid in self.query(TableGrid):
+            errors, warnings = set(), set()
+            for f in self.session.findings:
+                if not f.open and f.severity != "error":
+                    continue
+                for c in f.cells:
+                    if c.table == grid.table.id:
+                        (errors if f.severity == "error" else warnings).add((c.table, c.row, c.col))
+            grid.set_marks(errors, warnings)
+            grid.refresh_values()
+
+    def _update_header(self) -> None:
+        d = self.session.draft
+        org = d.org_name or "(未填机关)"
+        year = f"{d.year}年" if d.year else ""
+        self.title = f"{org} {year}政府信息公开工作年度报告"
+        name = self.session.path.name if self.session.path else "(未命名)"
+        state = "未保存" if self.session.dirty else "已保存"
+        errors, warnings = self.session.counts()
+        self.sub_title = f"{name} · {state} · {errors} 个错误 {warnings} 个提醒"
+
+    # ---------------------------------------------------------------- messages from panes
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id == "nav" and event.option.id:
+            event.stop()
+            self.show_entry(event.option.id)
+
+    def on_meta_pane_meta_changed(self, event: MetaPane.MetaChanged) -> None:
+        if self.session.set_meta(event.key, event.value):
+            self._after_change()
+
+    def on_narrative_pane_text_changed(self, event: NarrativePane.TextChanged) -> None:
+        if self.session.set_text(event.field_key, event.text):
+            self._after_change()
+
+    def on_table_grid_cell_changed(self, event: TableGrid.CellChanged) -> None:
+        if self.session.set_value(event.key, event.value):
+            self._after_change()
+
+    def on_table_grid_cursor_moved(self, event: TableGrid.CursorMoved) -> None:
+        self.session.remember_position(self.entry, cell=".".join(event.key))
+
+    def on_table_grid_input_refused(self, event: TableGrid.InputRefused) -> None:
+        self.notify(event.reason, severity="warning", timeout=3)
+
+    def on_descendant_focus(self, event) -> None:
+        if isinstance(event.widget, FieldEditor):
+            self.session.remember_position(self.entry, field=event.widget.field.key)
+
+    def on_problems_pane_jump(self, event: ProblemsPane.Jump) -> None:
+        self.jump_to(event.finding)
+
+    def on_problems_pane_accept(self, event: ProblemsPane.Accept) -> None:
+        self.accept_warning(event.finding)
+
+    def on_button_pressed(self, event) -> None:
+        if event.button.id == "export":
+            self.action_export()
+        elif event.button.id == "refresh-preview":
+            self.query_one(ReviewPane).refresh_review()
+
+    # ---------------------------------------------------------------- problems
+    def _orders(self) -> tuple[dict, dict, dict]:
+        t = self.session.template
+        return (
+            {e: i for i, (e, _) in enumerate(entries(self.session))},
+            {(c.table, c.row, c.col): i for i, c in enumerate(t.all_cells)},
+            {f.key: i for i, f in enumerate(t.fields)},
+        )
+
+    def _cells_here(self, f: Finding):
+        """The finding's cells that are on its own section's page (a text rule's are not)."""
+        tables = self.session.template.tables
+        return [c for c in f.cells if tables[c.table].section_id == f.section]
+
+    def _place(self, f: Finding, orders) -> tuple[int, int]:
+        """Where a finding sits in walking order: (navigator entry, cell or field index)."""
+        sections, cells, fields = orders
+        here = self._cells_here(f)
+        if here:
+            c = here[0]
+            return (sections.get(f.section, 0), cells.get((c.table, c.row, c.col), 0))
+        return (sections.get(f.section, 0), fields.get(f.fields[0], 0) if f.fields else -1)
+
+    def _here(self, orders) -> tuple[int, int]:
+        sections, cells, fields = orders
+        pos = -1
+        focused = self.focused
+        if isinstance(focused, TableGrid):
+            pos = cells.get(tuple(focused.cursor), -1)
+        elif isinstance(focused, FieldEditor):
+            pos = fields.get(focused.field.key, -1)
+        return (sections.get(self.entry, 0), pos)
+
+    def _step_problem(self, forward: bool) -> None:
+        orders = self._orders()
+        found = sorted((f for f in self.session.findings if f.open), key=lambda f: self._place(f, orders))
+        if not found:
+            self.notify("没有未处理的问题", timeout=3)
+            return
+        here = self._here(orders)
+        if forward:
+            nxt = next((f for f in found if self._place(f, orders) > here), found[0])
+        else:
+            nxt = next((f for f in reversed(found) if self._place(f, orders) < here), found[-1])
+        self.jump_to(nxt)
+        self.notify(nxt.message, severity="error" if nxt.severity == "error" else "warning", timeout=4)
+
+    def jump_to(self, finding: Finding) -> None:
+        """Show the finding's section and put the cursor on its first cell or field."""
+        section = finding.section if finding.section in {e for e, _ in entries(self.session)} else META_ENTRY
+        self.show_entry(section, focus=False)
+        cells = self._cells_here(finding)
+        if cells:
+            c = cells[0]
+            self.call_after_refresh(self._resume_cell, f"{c.table}.{c.row}.{c.col}")
+        elif finding.fields:
+            self.call_after_refresh(self._focus_field, finding.fields[0])
+        else:
+            self.call_after_refresh(self._entered, section, True)
+
+    def _focus_field(self, key: str) -> None:
+        for editor in self.query(FieldEditor):
+            if editor.field.key == key:
+                editor.focus()
+                editor.scroll_visible()
+                return
+
+    def accept_warning(self, finding: Finding | None) -> None:
+        if finding is None:
+            self.notify("请先在问题列表中选中一个提醒", timeout=3)
+            return
+        if finding.severity == "error":
+            self.notify("错误不能接受,必须改正", severity="error", timeout=4)
+            return
+
+        def done(reason: str | None) -> None:
+            if reason:
+                self.session.acknowledge(finding, reason)
+                self._after_change()
+                self.notify(f"已接受提醒 {finding.rule}", timeout=3)
+
+        self.app.push_screen(AcceptWarningScreen(finding.message), done)
+
+    # ---------------------------------------------------------------- actions
+    def action_next_problem(self) -> None:
+        self._step_problem(True)
+
+    def action_previous_problem(self) -> None:
+        self._step_problem(False)
+
+    def action_accept_warning(self) -> None:
+        pane = self.query_one("#problems", ProblemsPane)
+        if self.entry == REVIEW_ENTRY:
+            pane = self.query_one("#review-findings", ProblemsPane)
+        current = pane._current()
+        if current is None or current.severity == "error":
+            current = next((f for f in pane.findings or [] if f.severity != "error" and f.open), None)
+        self.accept_warning(current)
+
+    def action_next_section(self) -> None:
+        ids = [e for e, _ in entries(self.session)]
+        self.show_entry(ids[(ids.index(self.entry) + 1) % len(ids)])
+
+    def action_previous_section(self) -> None:
+        ids = [e for e, _ in entries(self.session)]
+        self.show_entry(ids[(ids.index(self.entry) - 1) % len(ids)])
+
+    def action_toggle_direction(self) -> None:
+        grids = list(self.query(TableGrid))
+        if not grids:
+            return
+        new = "right" if grids[0].enter_direction == "down" else "down"
+        for g in grids:
+            g.enter_direction = new
+        self.notify("回车后向右移动" if new == "right" else "回车后向下移动", timeout=2)
+
+    def action_save(self) -> bool:
+        if self.session.path is None:
+            self.action_save_as()
+            return False
+        try:
+            self.session.save()
+        except DraftError as exc:
+            self.notify(f"{exc}(按 F3 另存为)", severity="error", timeout=10)
+            return False
+        remove_recovery(self.session.path)
+        self._saved_generation = self.session.generation
+        self._update_header()
+        self.notify(f"已保存 {self.session.path.name}", timeout=2)
+        from ..recent import remember
+
+        remember(self.session.path)
+        return True
+
+    def action_save_as(self) -> None:
+        default = str(self.session.path) if self.session.path else "年报草稿.toml"
+
+        def done(path: Path | None) -> None:
+            if path is None:
+                return
+            old = self.session.path
+            try:
+                self.session.save(path)
+            except DraftError as exc:
+                self.notify(str(exc), severity="error", timeout=10)
+                return
+            if old and old != path:
+                remove_recovery(old)
+            self._update_header()
+            self.notify(f"已另存为 {path}", timeout=3)
+
+        self.app.push_screen(PathScreen("另存为", default, ".toml"), done)
+
+    def action_export(self) -> None:
+        base = self.session.path.with_suffix(".md") if self.session.path else Path("年报.md")
+        errors, _ = self.session.counts()
+
+        def write(path: Path | None) -> None:
+            if path is None:
+                return
+            from ...draft import atomic_write
+            from ...render import render_markdown
+
+            try:
+                atomic_write(path, render_markdown(self.session.draft).encode("utf-8"))
+            except OSError as exc:
+                self.notify(f"{path}:无法写入({exc.strerror or exc})", severity="error", timeout=10)
+                return
+            self.notify(f"已导出 {path}", timeout=4)
+
+        def ask_path(ok: bool | None = True) -> None:
+            if ok:
+                self.app.push_screen(PathScreen("导出 Markdown 到", str(base), ".md"), write)
+
+        if errors:
+            self.app.push_screen(ConfirmScreen(f"报告还有 {errors} 个错误,仍要导出吗?", "仍要导出", "返回修改"), ask_path)
+        else:
+            ask_path()
+
+    def action_external_edit(self) -> None:
+        editor_widget = self.focused if isinstance(self.focused, FieldEditor) else None
+        if editor_widget is None:
+            self.notify("请先把光标放到一个文字框里", timeout=3)
+            return
+        command = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as fh:
+            fh.write(editor_widget.text)
+            name = fh.name
+        try:
+            with self.app.suspend():
+                subprocess.call([*shlex.split(command), name])
+            text = Path(name).read_text(encoding="utf-8")
+        except Exception as exc:  # no terminal to hand over (tests, some hosts), or editor missing
+            self.notify(f"无法打开外部编辑器 {command}:{exc}", severity="error", timeout=6)
+            return
+        finally:
+            Path(name).unlink(missing_ok=True)
+        editor_widget.load_text(text.rstrip("\n"))
+        self.session.set_text(editor_widget.field.key, editor_widget.text)
+        self._after_change()
+
+    # ---------------------------------------------------------------- autosave
+    def _schedule_autosave(self) -> None:
+        if self.session.path is None:
+            return
+        if self._autosave_timer is not None:
+            self._autosave_timer.stop()
+        self._autosave_timer = self.set_timer(AUTOSAVE_DELAY, self._write_recovery)
+
+    def _write_recovery(self) -> None:
+        self._autosave_timer = None
+        if self.session.path is None or not self.session.dirty:
+            return
+        try:
+            write_recovery(self.session.draft, self.session.path)
+        except OSError as exc:
+            self.notify(f"自动保存失败({exc.strerror or exc}),请尽快另存(F3)", severity="error", timeout=8)

@@ -1,0 +1,42 @@
+"""The section navigator: 基本信息, 一 … 六, 检查与导出, each with its live state."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from ...session import META_ENTRY, REVIEW_ENTRY, Session
+
+STATE_STYLE = {"empty": "dim", "partial": "", "done": "green", "error": "bold red", "warning": "yellow"}
+
+
+def entries(session: Session) -> list[tuple[str, str]]:
+    """(entry id, label) in walking order."""
+    return (
+        [(META_ENTRY, "基本信息")]
+        + [(s.id, s.nav) for s in session.template.sections]
+        + [(REVIEW_ENTRY, "检查与导出")]
+    )
+
+
+class SectionNavigator(OptionList):
+    """Lists the entries; Enter or a click opens one. States update on every change."""
+
+    def __init__(self, session: Session, **kwargs):
+        self.session = session
+        super().__init__(*[Option(self._prompt(e, label), id=e) for e, label in entries(session)], **kwargs)
+
+    def _prompt(self, entry: str, label: str) -> Text:
+        state = self.session.section_state(entry)
+        text = Text(label)
+        text.append("\n  ")
+        text.append(state.label, style=STATE_STYLE[state.kind])
+        return text
+
+    def refresh_states(self) -> None:
+        for entry, label in entries(self.session):
+            self.replace_option_prompt(entry, self._prompt(entry, label))
+
+    def select_entry(self, entry: str) -> None:
+        self.highlighted = self.get_option_index(entry)
