@@ -281,3 +281,20 @@ async def test_export_with_errors_asks_first(tmp_path):
         await pilot.press("escape")
         await pilot.pause()
     assert not path.with_suffix(".md").exists()
+
+
+async def test_a_burst_of_digits_and_enter_lands_in_separate_cells(tmp_path):
+    """A terminal may deliver "3⏎4⏎" in one read; Enter must not be overtaken by the digits."""
+    from textual import events
+
+    app = NianbaoApp(copy(BLANK, tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await goto(pilot, app, "s2")
+        for key, char in (("3", "3"), ("enter", "\r"), ("4", "4"), ("enter", "\r")):
+            event = events.Key(key, char)
+            event.set_sender(app)
+            app._driver.send_message(event)
+        await pilot.pause()
+        values = app.editor.session.draft.values
+        assert values[("t2", "regulations", "made")] == 3
+        assert values[("t2", "normative_docs", "made")] == 4
