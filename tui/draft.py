@@ -78,6 +78,11 @@ class Draft:
         return (self.meta, self.texts, self.values) == (other.meta, other.texts, other.values)
 
 
+def normalize_newlines(text: str) -> str:
+    """Narrative text keeps only "\n": TOML multi-line strings normalise CR and CRLF anyway."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def now() -> dt.datetime:
     return dt.datetime.now().astimezone().replace(microsecond=0)
 
@@ -291,7 +296,7 @@ def _read_texts(draft: Draft, data: dict, text: str, path: str) -> None:
                 continue
             if not isinstance(value, str):
                 raise DraftError(f"{_where(path, text, f'text.{sid}', fid)}:正文应为文字(用三个引号 \"\"\" 括起多行文字)")
-            draft.texts[key] = value
+            draft.texts[key] = normalize_newlines(value)
 
 
 def _read_tables(draft: Draft, data: dict, text: str, path: str) -> None:
@@ -366,7 +371,7 @@ def to_data(draft: Draft) -> dict:
     text = data["text"] if isinstance(data.get("text"), dict) else {}
     for f in draft.template.fields:
         sec = text.setdefault(f.section_id, {})
-        sec[f.id] = draft.texts.get(f.key, "")
+        sec[f.id] = normalize_newlines(draft.texts.get(f.key, ""))
     tables = data["tables"] if isinstance(data.get("tables"), dict) else {}
     for t in draft.template.tables.values():
         rows = tables.setdefault(t.id, {})

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .checks import ERROR, Finding, check, computed_values, counts
-from .draft import Acknowledgement, Draft, DraftError, load_draft, load_previous, now, save_draft
+from .draft import Acknowledgement, Draft, DraftError, load_draft, load_previous, normalize_newlines, now, save_draft
 
 # Navigator entries besides the template's sections.
 META_ENTRY = "meta"
@@ -114,6 +114,7 @@ class Session:
         return True
 
     def set_text(self, field_key: str, text: str) -> bool:
+        text = normalize_newlines(text)
         if self.draft.texts.get(field_key, "") == text:
             return False
         self.draft.texts[field_key] = text
