@@ -111,8 +111,11 @@ def _bindings(compiled, ctx):
     return envs
 
 
-def fingerprint(rule_id: str, key: str, message: str) -> str:
-    return hashlib.sha256(f"{rule_id}\x00{key}\x00{message}".encode()).hexdigest()[:16]
+def fingerprint(rule_id: str, key: str, message: str, values: tuple = ()) -> str:
+    """What an acknowledgement was given for: the rule, its binding, the message and the values
+    of every cell involved, so moving a number between cells also makes it stale."""
+    text = "\x00".join([rule_id, key, message, *map(str, values)])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _run_rule(rule, ctx: Context, draft: Draft, acks: dict) -> list[Finding]:
@@ -160,7 +163,7 @@ def _finding(rule, ctx, env, lhs, rhs, diff, template, acks) -> Finding:
     message = "".join(parts)
     key = _binding_key(env)
     section = _section_of(rule, env, touched, template)
-    fp = fingerprint(rule.id, key, message)
+    fp = fingerprint(rule.id, key, message, tuple(ctx.cell(k) for k in touched))
     ack = stale = None
     if rule.severity == WARNING:
         prior = acks.get((rule.id, key))

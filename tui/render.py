@@ -50,19 +50,18 @@ def paragraphs(text: str) -> list[str]:
     return [escape_line(line) for line in text.splitlines() if line.strip()]
 
 
-class _Blank(dict):
-    """Format mapping: unfilled metadata shows as nothing instead of raising."""
-
-    def __missing__(self, key: str) -> str:
-        return ""
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def _fill(pattern: str, draft: Draft) -> str:
-    meta = _Blank({k: "" if v is None else str(v) for k, v in draft.meta.items()})
-    try:
-        return pattern.format_map(meta)
-    except (ValueError, IndexError, AttributeError):  # a malformed pattern: show it as written
-        return pattern
+    """Put metadata into {id} placeholders: plain names only, so a template reaches no Python."""
+    meta = draft.meta
+
+    def value(m: re.Match) -> str:
+        v = meta.get(m.group(1))
+        return "" if v is None else str(v)
+
+    return _PLACEHOLDER.sub(value, pattern)
 
 
 def _path(group: Sequence[str], label: str) -> tuple[str, ...]:

@@ -488,6 +488,8 @@ def load_template(template_id: str = DEFAULT_TEMPLATE_ID) -> Template:
         p = d / f"{template_id}.toml"
         if p.is_file():
             t = load_template_file(p)
+            if t.id != template_id:
+                raise TemplateError(f"模板 {p}:[template] 的 id “{t.id}”应与文件名 “{template_id}”一致")
             _cache[template_id] = t
             return t
     known = "、".join(available_templates()) or "无"

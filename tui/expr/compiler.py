@@ -163,7 +163,9 @@ class Compiler:
         quant, bindings = "", []
         if tree[0] == "quant":
             quant = tree[2]
-            while tree[0] == "quant":
+            # all x: all y: … is one quantifier over (x, y); a nested quantifier of the other
+            # kind stays part of the body.
+            while tree[0] == "quant" and tree[2] == quant:
                 for name, dom, pos in tree[3]:
                     bindings.append((name, self._compile(dom, scope, rule, "check")))
                     scope.names.add(name)
@@ -184,12 +186,16 @@ class Compiler:
         except ExprError as exc:
             raise self._error(rule, "message", rule.message, exc) from None
         message = []
-        for kind, value, _pos in parts:
+        for kind, value, pos in parts:
             if kind == "text":
                 message.append(("text", value))
-            else:
-                kind = "diff" if value[0] == "name" and value[2] == "diff" else "expr"
-                message.append((kind, self._compile(value, msg_scope, rule, "message")))
+                continue
+            kind = "diff" if value[0] == "name" and value[2] == "diff" else "expr"
+            try:
+                fn = self._node(value, msg_scope)
+            except ExprError as exc:  # positions inside {…} are relative to the placeholder
+                raise self._error(rule, "message", rule.message, ExprError(exc.message, pos + exc.pos)) from None
+            message.append((kind, fn))
         return CompiledRule(
             bindings, quant, when, lhs, rhs, op, body, message, uses_prev=scope.uses_prev or msg_scope.uses_prev
         )
@@ -513,3 +519,40 @@ def compile_template(template: Template) -> None:
     for rule in template.rules:
         rule.compiled = c.compile_rule(rule)
         rule.needs_previous = rule.needs_previous or rule.compiled.uses_prev
+    _dry_run(template)
+
+
+def _dry_run(template: Template) -> None:
+    """Run every formula and rule on a blank and on an all-zero report, with a previous year.
+
+    Catches what only shows when a rule runs (an attribute the value does not have, a formula
+    loop), so a broken template is refused at load instead of failing in front of a clerk.
+    """
+    from .functions import FUNCTIONS  # noqa: F401  (the whitelist the rules were compiled against)
+
+    zeros = {(c.table, c.row, c.col): 0 for c in template.input_cells}
+    for values in ({}, zeros):
+        meta = {m.id: None for m in template.meta}
+        texts = {f.key: "" for f in template.fields}
+        prev = Context(template, dict(values), dict(meta), dict(texts))
+        ctx = Context(template, dict(values), meta, texts, prev)
+        for key in template.derived:
+            try:
+                ctx.cell(key)
+            except (EvalError, TypeError, ArithmeticError) as exc:
+                raise TemplateError(f"模板 {template.path}:单元格 {'.'.join(key)} 的公式无法计算:{exc}") from None
+        for rule in template.rules:
+            compiled = rule.compiled
+            try:
+                envs = [{}]
+                for name, dom in compiled.bindings:
+                    envs = [{**env, name: v} for env in envs for v in _as_list(dom(ctx, env))]
+                for env in envs[:50]:
+                    if compiled.when is None or truthy(compiled.when(ctx, env)):
+                        compiled.body(ctx, env)
+                        msg_env = {**env, "lhs": None, "rhs": None, "diff": None}
+                        for kind, part in compiled.message:
+                            if kind != "text":
+                                part(ctx, msg_env)
+            except (EvalError, TypeError, ArithmeticError) as exc:
+                raise TemplateError(f"模板 {template.path}:规则 {rule.id} 无法计算:{exc}") from None

@@ -184,6 +184,8 @@ def _sum(ctx, values):
             t = type(v)
             if t is not int and t is not Decimal and t is not float:
                 v = num(v)
+            if type(total) is not type(v) and float in (type(total), type(v)):
+                total, v = float(total), float(v)  # a share (from /) summed with a Decimal amount
             total += v
     return total
 
@@ -278,7 +280,7 @@ FUNCTIONS: dict[str, FuncSpec] = {
 
 def _table_of_column(ctx, col: Column) -> Table:
     for t in ctx.template.tables.values():
-        if t.column_by_id.get(col.id) is col:
+        if t.column_by_id.get(col.id) == col:
             return t
     raise _err(f"列 {col.id} 不属于任何表")
 

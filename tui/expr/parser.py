@@ -36,6 +36,7 @@ class ExprError(Exception):
         self.pos = pos
 
 
+MAX_DEPTH = 60  # nesting a person writes stays far below; deeper input is refused, not crashed on
 KEYWORDS = {"and", "or", "not", "in", "all", "any", "true", "false"}
 TWO_CHAR = {"==", "!=", "<=", ">=", ".."}
 ONE_CHAR = set("+-*/()[],:.<>")
@@ -110,6 +111,12 @@ class Parser:
         self.src = src
         self.tokens = tokenize(src)
         self.i = 0
+        self.depth = 0
+
+    def _enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExprError(f"表达式嵌套太深(超过 {MAX_DEPTH} 层)", self.tok.pos)
 
     # -- helpers
     @property
@@ -154,6 +161,13 @@ class Parser:
         return self.parse_or()
 
     def parse_or(self):
+        self._enter()
+        try:
+            return self._parse_or()
+        finally:
+            self.depth -= 1
+
+    def _parse_or(self):
         node = self.parse_and()
         while self.at("kw", "or"):
             pos = self.take("kw").pos
@@ -170,7 +184,11 @@ class Parser:
     def parse_not(self):
         if self.at("kw", "not"):
             pos = self.take("kw").pos
-            return ("not", pos, self.parse_not())
+            self._enter()
+            try:
+                return ("not", pos, self.parse_not())
+            finally:
+                self.depth -= 1
         return self.parse_compare()
 
     def parse_compare(self):
@@ -204,7 +222,11 @@ class Parser:
     def parse_unary(self):
         if self.at("op", "-"):
             pos = self.take("op").pos
-            return ("neg", pos, self.parse_unary())
+            self._enter()
+            try:
+                return ("neg", pos, self.parse_unary())
+            finally:
+                self.depth -= 1
         return self.parse_postfix()
 
     def parse_postfix(self):

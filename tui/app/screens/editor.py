@@ -168,11 +168,11 @@ class EditorScreen(Screen):
         d = self.session.draft
         org = d.org_name or "(未填机关)"
         year = f"{d.year}年" if d.year else ""
-        self.title = f"{org} {year}政府信息公开工作年度报告"
+        self.title = f"{org} {year}年报"
         name = self.session.path.name if self.session.path else "(未命名)"
         state = "未保存" if self.session.dirty else "已保存"
         errors, warnings = self.session.counts()
-        self.sub_title = f"{name} · {state} · {errors} 个错误 {warnings} 个提醒"
+        self.sub_title = f"{name} · {state} · {errors} 错误 {warnings} 提醒"
 
     # ---------------------------------------------------------------- messages from panes
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -10,7 +10,7 @@ from textual.widgets.option_list import Option
 from ...checks import Finding
 
 
-def finding_prompt(f: Finding, section_label: str = "") -> Text:
+def finding_prompt(f: Finding) -> Text:
     if f.severity == "error":
         mark, style = "✗ 错误", "bold red"
     elif f.acknowledged:
@@ -20,8 +20,6 @@ def finding_prompt(f: Finding, section_label: str = "") -> Text:
     text = Text()
     text.append(f"{mark} ", style=style)
     text.append(f"{f.rule} ", style="dim")
-    if section_label:
-        text.append(f"[{section_label}] ", style="dim")
     text.append(f.message)
     if f.acknowledged:
         text.append(f"(理由:{f.acknowledged.reason})", style="dim")
@@ -48,29 +46,41 @@ class ProblemsPane(OptionList):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.findings: list[Finding] | None = None  # None: nothing shown yet
+        self._rows: list[Finding | None] = []
 
-    def show(self, findings: list[Finding], labels: dict[str, str] | None = None) -> None:
-        if findings == self.findings and not labels:
+    def show(self, findings: list[Finding], groups: dict[str, str] | None = None) -> None:
+        """List findings; with `groups` (section id -> heading), under one heading per section."""
+        if findings == self.findings and groups is None:
             return
         keep = self.highlighted
         self.findings = list(findings)
+        self._rows: list[Finding | None] = []  # option index -> finding (None: a heading)
         if not findings:
-            self.set_options([Option(Text("✓ 本部分没有发现问题", style="green"), disabled=True)])
+            self.set_options([Option(Text("✓ 没有发现问题", style="green"), disabled=True)])
+            self._rows = [None]
             self.border_title = "问题"
             return
-        self.set_options(
-            [Option(finding_prompt(f, (labels or {}).get(f.section, ""))) for f in findings]
-        )
+        options = []
+        current = object()
+        for f in findings:
+            if groups is not None and f.section != current:
+                current = f.section
+                options.append(Option(Text(groups.get(f.section, f.section), style="bold"), disabled=True))
+                self._rows.append(None)
+            options.append(Option(finding_prompt(f)))
+            self._rows.append(f)
+        self.set_options(options)
         errors = sum(1 for f in findings if f.severity == "error")
         warnings = sum(1 for f in findings if f.severity != "error" and f.open)
         self.border_title = f"问题:{errors} 个错误,{warnings} 个提醒"
-        if keep is not None and findings:
-            self.highlighted = min(keep, len(findings) - 1)
+        first = next(i for i, row in enumerate(self._rows) if row is not None)
+        self.highlighted = keep if keep is not None and keep < len(self._rows) and self._rows[keep] else first
 
     def _current(self) -> Finding | None:
-        if not self.findings or self.highlighted is None or self.highlighted >= len(self.findings):
+        rows = getattr(self, "_rows", [])
+        if self.highlighted is None or self.highlighted >= len(rows):
             return None
-        return self.findings[self.highlighted]
+        return rows[self.highlighted]
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

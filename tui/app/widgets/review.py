@@ -34,10 +34,10 @@ class ReviewPane(Vertical):
         return sorted(self.session.findings, key=lambda f: order.get(f.section, -1))
 
     def refresh_review(self, preview: bool = True) -> None:
-        labels = {s.id: s.number for s in self.session.template.sections}
-        labels["meta"] = "基本信息"
+        groups = {s.id: s.heading for s in self.session.template.sections}
+        groups["meta"] = "基本信息"
         findings = self.ordered_findings()
-        self.query_one("#review-findings", ProblemsPane).show(findings, labels)
+        self.query_one("#review-findings", ProblemsPane).show(findings, groups)
         errors, warnings = self.session.counts()
         summary = "没有错误,可以导出。" if not errors else f"还有 {errors} 个错误需要改正。"
         if warnings:
