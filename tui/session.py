@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .checks import ERROR, Finding, check, computed_values, counts
+from .ondisk import Stamp, changed_since, describe_change, stamp
 from .draft import Acknowledgement, Draft, DraftError, load_draft, load_previous, normalize_newlines, now, save_draft
 
 # Navigator entries besides the template's sections.
@@ -36,6 +37,7 @@ class Session:
         self.findings: list[Finding] = []
         self._values: dict | None = None
         self.previous_note = ""
+        self.disk: Stamp | None = stamp(self.path) if self.path else None  # the file as we know it
         self.recheck()
 
     @classmethod
@@ -143,12 +145,28 @@ class Session:
         """Where the clerk is; saved with the draft but not a change worth a prompt."""
         self.draft.ui = {k: v for k, v in (("section", entry), ("cell", cell), ("field", field)) if v}
 
+    def changed_on_disk(self) -> str:
+        """Why the file on disk is not what we loaded or last saved ("" if it is)."""
+        if self.path is None or not changed_since(self.path, self.disk):
+            return ""
+        return describe_change(self.path, self.disk)
+
+    def reload(self) -> None:
+        """Replace the draft with the file on disk (after a conflict, on request)."""
+        fresh = load_draft(self.path)
+        self.draft = fresh
+        self.disk = stamp(self.path)
+        self.dirty = False
+        self.generation += 1
+        self.recheck()
+
     def save(self, path: Path | None = None) -> Path:
         target = Path(path) if path else self.path
         if target is None:
             raise DraftError("还没有文件名,请用“另存为”")
         save_draft(self.draft, target)
         self.path = target
+        self.disk = stamp(target)
         self.dirty = False
         return target
 

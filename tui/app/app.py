@@ -82,6 +82,11 @@ class NianbaoApp(App):
             remove_recovery(session.path)
         self._show_editor(session)
 
+    def reopen(self, session: Session) -> None:
+        """A fresh editor on the session (after reloading its draft from disk)."""
+        self.switch_screen(EditorScreen(session))
+        self.notify("已重新载入磁盘上的草稿", timeout=4)
+
     def _show_editor(self, session: Session) -> None:
         screen = EditorScreen(session)
         if isinstance(self.screen, StartScreen):

@@ -45,6 +45,26 @@ class QuitScreen(_Modal):
         self.dismiss(choice)
 
 
+class ChoiceScreen(_Modal):
+    """A question with several answers. Dismisses the chosen id, or None (Esc)."""
+
+    def __init__(self, question: str, choices: list[tuple[str, str]], detail: str = ""):
+        super().__init__()
+        self.question, self.choices, self.detail = question, choices, detail
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.question, classes="dialog-title")
+            if self.detail:
+                yield Static(self.detail, classes="guidance")
+            with Horizontal(classes="dialog-buttons"):
+                for i, (choice, label) in enumerate(self.choices):
+                    yield Button(label, id=choice, variant="primary" if i == 0 else "default")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id)
+
+
 class ConfirmScreen(_Modal):
     """A yes/no question. Dismisses True or None."""
 

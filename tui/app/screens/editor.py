@@ -23,6 +23,7 @@ from ...checks import Finding
 from ...draft import DraftError
 from ...recovery import remove_recovery, write_recovery
 from ...session import META_ENTRY, REVIEW_ENTRY, Session
+from ..recent import remember
 from ..widgets.meta_form import MetaPane
 from ..widgets.narrative import FieldEditor, NarrativePane
 from ..widgets.navigator import SectionNavigator, entries
@@ -30,7 +31,7 @@ from ..widgets.problems import ProblemsPane
 from ..widgets.review import ReviewPane
 from ..widgets.table_grid import TableGrid
 from ..widgets.table_section import TablePane
-from .dialogs import AcceptWarningScreen, ConfirmScreen, PathScreen
+from .dialogs import AcceptWarningScreen, ChoiceScreen, ConfirmScreen, PathScreen
 
 AUTOSAVE_DELAY = 0.5  # seconds after the last change; the promise is "within one second"
 
@@ -61,7 +62,6 @@ class EditorScreen(Screen):
         self.entry = META_ENTRY
         self.mounted: set[str] = set()
         self._autosave_timer = None
-        self._saved_generation = session.generation
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -331,20 +331,50 @@ class EditorScreen(Screen):
         self.notify("回车后向右移动" if new == "right" else "回车后向下移动", timeout=2)
 
     def action_save(self) -> bool:
+        """Save; False if it did not happen now (a question was asked, or it failed)."""
         if self.session.path is None:
             self.action_save_as()
             return False
+        changed = self.session.changed_on_disk()
+        if changed:
+            self.app.push_screen(
+                ChoiceScreen(
+                    "草稿文件在磁盘上已被改动",
+                    [("overwrite", "覆盖"), ("reload", "重新载入"), ("save_as", "另存为"), ("cancel", "取消")],
+                    f"{changed}。覆盖会丢掉那边的修改;重新载入会丢掉这里未保存的修改;另存为两边都保留。",
+                ),
+                self._resolve_conflict,
+            )
+            return False
+        return self._write()
+
+    def _resolve_conflict(self, choice: str | None) -> None:
+        if choice == "overwrite":
+            self._write()
+        elif choice == "reload":
+            try:
+                self.session.reload()
+            except DraftError as exc:
+                self.notify(str(exc), severity="error", timeout=10)
+                return
+            self.app.reopen(self.session)
+        elif choice == "save_as":
+            self.action_save_as()
+
+    def _write(self) -> bool:
         try:
             self.session.save()
         except DraftError as exc:
-            self.notify(f"{exc}(按 F3 另存为)", severity="error", timeout=10)
+            # Nothing is lost: the draft stays in memory (and in the recovery file if it could
+            # be written); offer another place.
+            self.app.push_screen(
+                ChoiceScreen("保存失败,内容仍在,没有丢失", [("save_as", "另存为…"), ("cancel", "稍后")], str(exc)),
+                lambda choice: self.action_save_as() if choice == "save_as" else None,
+            )
             return False
         remove_recovery(self.session.path)
-        self._saved_generation = self.session.generation
         self._update_header()
         self.notify(f"已保存 {self.session.path.name}", timeout=2)
-        from ..recent import remember
-
         remember(self.session.path)
         return True
 
