@@ -14,7 +14,7 @@ from .draft import Acknowledgement, Draft
 from .expr.compiler import Context, _compare
 from .expr.runtime import truthy as _truthy
 from .expr.functions import format_signed, format_value
-from .template import META_SECTION, CellRef, Column, NarrativeField, Row, Section, Table
+from .template import META_SECTION, CellRef, Column, MetaField, NarrativeField, Row, Section, Table
 
 ERROR = "error"
 WARNING = "warning"
@@ -60,18 +60,17 @@ def computed_values(draft: Draft) -> dict[tuple[str, str, str], object]:
 
 
 def _binding_key(env: dict) -> str:
+    """A stable text naming which binding of a rule a finding is for, e.g. "c=natural"."""
     parts = []
     for name, v in env.items():
-        if isinstance(v, (Column, Row, Table, Section)):
-            parts.append(f"{name}={v.id}")
-        elif isinstance(v, NarrativeField):
+        if isinstance(v, NarrativeField):
             parts.append(f"{name}={v.key}")
-        elif isinstance(v, CellRef):
-            parts.append(f"{name}={v}")
-        elif isinstance(v, dict):
+        elif isinstance(v, (Column, Row, Table, Section, MetaField)):
+            parts.append(f"{name}={v.id}")
+        elif isinstance(v, dict):  # a record from breakdowns()
             parts.append(f"{name}={v.get('text', '')}")
         else:
-            parts.append(f"{name}={format_value(None, v) if not hasattr(v, 'id') else v.id}")
+            parts.append(f"{name}={v}")
     return ";".join(parts)
 
 

@@ -21,7 +21,7 @@ import tomli_w
 
 from . import __version__
 from .errors import NianbaoError
-from .template import Template, TemplateError, load_template
+from .template import CellRef, Template, TemplateError, load_template
 from .values import ValueProblem, check_stored
 
 CellKey = tuple[str, str, str]  # (table, row, col)
@@ -319,14 +319,8 @@ def _read_tables(draft: Draft, data: dict, text: str, path: str) -> None:
                     draft.values[(tid, rid, cid)] = check_stored(value, column)
                 except ValueProblem as exc:
                     where = _where(path, text, f"tables.{tid}.{rid}", cid)
-                    label = draft.template.describe_cell(_ref(tid, rid, cid))
+                    label = draft.template.describe_cell(CellRef(tid, rid, cid))
                     raise DraftError(f"{where} {label}:{exc}") from None
-
-
-def _ref(tid: str, rid: str, cid: str):
-    from .template import CellRef
-
-    return CellRef(tid, rid, cid)
 
 
 def _read_acks(draft: Draft, data: dict, text: str, path: str) -> None:
@@ -384,10 +378,12 @@ def to_data(draft: Draft) -> dict:
                 row[ref.col] = v
         for rid in [r for r, cols in rows.items() if cols == {}]:
             del rows[rid]
-    acks = [
-        {k: v for k, v in (("rule", a.rule), ("key", a.key), ("reason", a.reason), ("fingerprint", a.fingerprint), ("at", a.at)) if v is not None}
-        for a in draft.acks
-    ]
+    acks = []
+    for a in draft.acks:
+        entry = {"rule": a.rule, "key": a.key, "reason": a.reason, "fingerprint": a.fingerprint}
+        if a.at is not None:
+            entry["at"] = a.at
+        acks.append(entry)
     ordered = {"draft": head, "meta": meta, "text": text, "tables": tables}
     if acks:
         ordered["acknowledged"] = acks
