@@ -52,6 +52,7 @@ class EditorScreen(Screen):
         Binding("f7", "accept_warning", "接受提醒", id="warning.accept", priority=True),
         Binding("f8", "next_problem", "下一个问题", id="problem.next", priority=True),
         Binding("shift+f8", "previous_problem", "上一个问题", show=False, id="problem.previous", priority=True),
+        Binding("f9", "toggle_navigator", "目录", id="section.navigator", priority=True),
         Binding("ctrl+pagedown,f12", "next_section", "下一部分", show=False, id="section.next", priority=True),
         Binding("ctrl+pageup,f11", "previous_section", "上一部分", show=False, id="section.previous", priority=True),
     ]
@@ -72,7 +73,17 @@ class EditorScreen(Screen):
         yield ProblemsPane(id="problems")
         yield Footer()
 
+    NARROW = 90  # columns below which the table gets more room
+
+    def on_resize(self, event) -> None:
+        self.set_class(event.size.width < self.NARROW, "narrow")
+
+    def action_toggle_navigator(self) -> None:
+        """F9: hide the navigator (wide screens) or show it (narrow ones, where it starts hidden)."""
+        self.toggle_class("nav-toggled")
+
     def on_mount(self) -> None:
+        self.set_class(self.size.width < self.NARROW, "narrow")
         self._update_header()
         ui = self.session.draft.ui
         entry = ui.get("section", META_ENTRY)
