@@ -70,3 +70,28 @@ def test_help_and_version_are_chinese():
     assert r.returncode == 0 and "nianbao" in r.stdout
     r = run("check")
     assert r.returncode == 2 and "缺少参数" in r.stderr
+
+
+def test_total_adds_up_reports(tmp_path):
+    from tui.draft import load_draft, save_draft
+
+    a = load_draft(SEED)
+    b = load_draft(SEED)
+    b.values[("t3", "new", "natural")] = 2
+    b.values[("t3", "open", "natural")] = 2
+    del b.values[("t2", "penalty", "decisions")]
+    save_draft(a, tmp_path / "a.toml")
+    save_draft(b, tmp_path / "b.toml")
+    out = tmp_path / "sum.toml"
+    r = run("total", out, tmp_path / "a.toml", tmp_path / "b.toml", "--org", "某区汇总")
+    assert r.returncode == 0 and "1 个单元格" in r.stdout
+    total = load_draft(out)
+    assert total.values[("t2", "licensing", "decisions")] == 80
+    assert total.values[("t2", "penalty", "decisions")] == 22  # b was blank there
+    assert total.values[("t3", "new", "natural")] == 2
+    assert run("total", out, tmp_path / "a.toml").returncode == 2  # never overwrites
+    c = load_draft(SEED)
+    c.meta["year"] = 2023
+    save_draft(c, tmp_path / "c.toml")
+    r = run("total", tmp_path / "x.toml", tmp_path / "a.toml", tmp_path / "c.toml")
+    assert r.returncode == 2 and "年度不同" in r.stderr

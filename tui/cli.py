@@ -15,7 +15,7 @@ from pathlib import Path
 from . import __version__
 from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, NianbaoError
 
-SUBCOMMANDS = ("new", "check", "render", "recover")
+SUBCOMMANDS = ("new", "check", "render", "recover", "total")
 
 # argparse prints its own words in English; these are the ones a clerk meets.
 _ARGPARSE_ZH = {
@@ -51,6 +51,7 @@ def _parser_for_app() -> argparse.ArgumentParser:
             "  nianbao check 草稿.toml…                          检查,退出码 0 无错误 / 1 有错误 / 2 文件无法使用\n"
             "  nianbao render 草稿.toml [-o 报告.md]              导出 Markdown 报告\n"
             "  nianbao recover 草稿.toml                         查看并恢复自动保存的内容\n"
+            "  nianbao total 汇总.toml 甲.toml 乙.toml…            把多份报告的表格相加成一份汇总草稿\n"
             "每个子命令加 -h 查看详细说明。"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -81,6 +82,14 @@ def _parser_for(command: str) -> argparse.ArgumentParser:
         p.add_argument("draft", help="草稿文件")
         p.add_argument("-o", "--output", help="输出文件(默认输出到屏幕)")
         p.add_argument("--tables", choices=("pipe", "html"), default="pipe", help="表格写法:pipe(默认)或 html(保留合并单元格)")
+    elif command == "total":
+        p = argparse.ArgumentParser(
+            prog="nianbao total",
+            description="把同一年度、同一格式的多份草稿的表格数字相加,写成一份新的汇总草稿(不会覆盖已有文件)。",
+        )
+        p.add_argument("output", help="汇总草稿的文件名")
+        p.add_argument("drafts", nargs="+", metavar="draft", help="要汇总的草稿")
+        p.add_argument("--org", default="", help="汇总报告的机关名称")
     else:
         p = argparse.ArgumentParser(prog="nianbao recover", description="查看自动保存的恢复文件,并恢复或丢弃。")
         p.add_argument("draft", help="草稿文件")
@@ -274,6 +283,23 @@ def cmd_render(args) -> int:
     return EXIT_OK
 
 
+def cmd_total(args) -> int:
+    from .aggregate import add_up
+    from .draft import load_draft, save_draft
+
+    out = Path(args.output)
+    if out.exists():
+        _err(f"{out} 已存在,不会覆盖")
+        return EXIT_UNUSABLE
+    total = add_up([(name, load_draft(name)) for name in args.drafts], args.org)
+    save_draft(total.draft, out)
+    print(f"已把 {len(args.drafts)} 份草稿汇总到 {out}")
+    if total.blanks:
+        sources = sorted({n for names in total.blanks.values() for n in names})
+        print(f"注意:{len(total.blanks)} 个单元格在部分草稿中空白,汇总时只加了有数字的:{'、'.join(sources[:10])}")
+    return EXIT_OK
+
+
 def cmd_recover(args) -> int:
     from .recovery import recover_command
 
@@ -292,7 +318,8 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] in SUBCOMMANDS:
             command = argv.pop(0)
             args = _parser_for(command).parse_args(argv)
-            return {"new": cmd_new, "check": cmd_check, "render": cmd_render, "recover": cmd_recover}[command](args)
+            commands = {"new": cmd_new, "check": cmd_check, "render": cmd_render, "recover": cmd_recover, "total": cmd_total}
+            return commands[command](args)
         args = _parser_for_app().parse_args(argv)
         if args.draft:
             from .draft import load_draft
