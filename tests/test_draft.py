@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tui.draft import DraftError, carry_forward, dumps, load_draft, new_draft, normalize_newlines, parse_draft, save_draft
+from tui.carry import carry_forward
+from tui.draft import DraftError, dumps, load_draft, new_draft, normalize_newlines, parse_draft, save_draft
 from tui.template import load_template
 
 from .conftest import BLANK, SEED

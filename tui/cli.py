@@ -107,7 +107,8 @@ def _err(message: str) -> None:
 
 
 def cmd_new(args) -> int:
-    from .draft import DraftError, carry_forward, load_draft, new_draft, save_draft
+    from .carry import carry_forward
+    from .draft import DraftError, load_draft, new_draft, save_draft
     from .template import load_template
 
     path = Path(args.draft)

@@ -19,3 +19,7 @@ class NianbaoError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class TemplateError(NianbaoError):
+    """A template file is malformed; the message names the file and the place."""

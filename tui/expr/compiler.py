@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..template import Column, Row, Table, Template, TemplateError
+from ..errors import TemplateError
+from ..model import Column, Row, Table, Template
 from . import functions as F
 from .parser import ExprError, parse, parse_message
 from .runtime import EvalError, num, truthy

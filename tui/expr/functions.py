@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .runtime import EvalError, num
-from ..template import CellRef, Column, MetaField, NarrativeField, Row, Section, Table
+from ..model import CellRef, Column, MetaField, NarrativeField, Row, Section, Table
 
 
 @dataclass(frozen=True)
