@@ -11,6 +11,7 @@ import copy
 import datetime as dt
 import os
 import re
+import stat
 import tempfile
 import tomllib
 from dataclasses import dataclass, field
@@ -125,11 +126,19 @@ def _where(path: str, text: str, table: str, key: str | None = None) -> str:
     return f"{path} 第 {line} 行 [{place}]" if line else f"{path} [{place}]"
 
 
+MAX_DRAFT_BYTES = 5 * 1024 * 1024  # a report is a few KB; anything this big is not a draft
+
+
 def read_text(path: Path) -> str:
     """A draft file's text; every way a file can be unreadable becomes a DraftError."""
     try:
-        if path.is_dir():
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
             raise DraftError(f"{path}:这是一个文件夹,不是草稿文件")
+        if not stat.S_ISREG(st.st_mode):  # a device or a pipe could block or never end
+            raise DraftError(f"{path}:不是普通文件,不能作为草稿")
+        if st.st_size > MAX_DRAFT_BYTES:
+            raise DraftError(f"{path}:文件过大({st.st_size // 1024 // 1024} MB),不是草稿")
         data = path.read_bytes()
     except FileNotFoundError:
         raise DraftError(f"{path}:文件不存在") from None
@@ -137,6 +146,8 @@ def read_text(path: Path) -> str:
         raise DraftError(f"{path}:没有读取权限") from None
     except OSError as exc:
         raise DraftError(f"{path}:无法读取({exc.strerror or exc})") from None
+    except ValueError:  # e.g. a NUL character in the path
+        raise DraftError(f"{path!r}:文件名含有不允许的字符") from None
     if not data.strip():
         raise DraftError(f"{path}:文件是空的,不是草稿(新建草稿请用 nianbao new)")
     try:
@@ -149,8 +160,13 @@ def read_text(path: Path) -> str:
 def parse_toml(text: str, path: str) -> dict:
     try:
         return tomllib.loads(text, parse_float=Decimal)
+    except RecursionError:
+        raise DraftError(f"{path}:内容嵌套过深,不是草稿") from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
+        if "end of document" in msg and "line" not in msg:
+            last = text.count("\n") + (0 if text.endswith("\n") else 1)
+            msg = msg.replace("(at end of document)", f"(at line {last}, column {len(text.splitlines()[-1]) + 1 if text.splitlines() else 1})")
         m = re.search(r"at line (\d+), column (\d+)", msg)
         if m:
             reason = msg[: m.start()].strip(" (")

@@ -8,6 +8,7 @@ rule (see `tui.expr`), so a broken template is refused before any draft is touch
 from __future__ import annotations
 
 import tomllib
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -263,8 +264,8 @@ def load_template(template_id: str = DEFAULT_TEMPLATE_ID) -> Template:
     """The template with this id, from the installed templates (cached)."""
     if template_id in _cache:
         return _cache[template_id]
-    if not template_id or "/" in template_id or "\\" in template_id or template_id.startswith("."):
-        raise TemplateError(f"未知的模板 “{template_id}”")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", template_id or ""):
+        raise TemplateError(f"未知的模板 “{template_id[:60]}”(可用的模板:{'、'.join(available_templates()) or '无'})")
     for d in template_dirs():
         p = d / f"{template_id}.toml"
         if p.is_file():

@@ -69,6 +69,8 @@ def check_stored(value: object, column: Column) -> Decimal | int:
         raise ValueProblem("应为数字,却是 true/false")
     if isinstance(value, str):
         raise ValueProblem(f"应为数字,却是文字 “{value[:20]}”(没有数据请填 0,数字不要加引号)")
+    if isinstance(value, Decimal | float) and not Decimal(str(value)).is_finite():
+        raise ValueProblem(f"应为有限的数字,却是 {value}")
     if column.type == "count":
         if isinstance(value, Decimal | float):
             if value != int(value):
