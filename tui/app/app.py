@@ -12,11 +12,12 @@ from textual.screen import Screen
 
 from ..draft import new_draft, save_draft
 from ..errors import NianbaoError
+from ..lock import REFRESH_EVERY, DraftLocked, Lock, acquire
 from ..recovery import differences, load_recovery, pending_recovery, remove_recovery
 from ..session import REVIEW_ENTRY, Session
 from ..template import load_template
 from .recent import remember
-from .screens.dialogs import NewDraftRequest, NewDraftScreen, QuitScreen
+from .screens.dialogs import ChoiceScreen, NewDraftRequest, NewDraftScreen, QuitScreen
 from .screens.editor import EditorScreen
 from .screens.recover import RecoverScreen
 from .screens.start import StartScreen
@@ -35,8 +36,11 @@ class NianbaoApp(App):
         super().__init__()
         self.start_path = Path(path) if path else None
         self.folder = folder or Path.cwd()
+        self.locks: list[Lock] = []  # released when the app ends (see release_locks)
 
     def on_mount(self) -> None:
+        # Another PC on a shared folder sees our lock as live only while it is refreshed.
+        self.set_interval(REFRESH_EVERY, lambda: [lock.refresh() for lock in self.locks])
         if self.start_path:
             self.open_draft(self.start_path)
         else:
@@ -50,7 +54,7 @@ class NianbaoApp(App):
         return None
 
     # ---------------------------------------------------------------- opening
-    def open_draft(self, path: Path) -> None:
+    def open_draft(self, path: Path, force: bool = False) -> None:
         try:
             session = Session.open(path)
         except NianbaoError as exc:
@@ -58,6 +62,25 @@ class NianbaoApp(App):
             if not isinstance(self.screen, StartScreen):
                 self.push_screen(StartScreen(self.folder))
             return
+        try:
+            lock = acquire(path, force=force)
+        except DraftLocked as exc:
+
+            def decide(choice: str | None) -> None:
+                if choice == "open":
+                    self.open_draft(path, force=True)
+                elif not isinstance(self.screen, StartScreen):
+                    self.push_screen(StartScreen(self.folder))
+
+            self.push_screen(
+                ChoiceScreen("这份草稿已在别处打开", [("open", "仍然打开"), ("cancel", "取消")], str(exc)), decide
+            )
+            return
+        self.locks.append(lock)
+        if lock.problem:
+            self.notify(lock.problem, severity="warning", timeout=8)
+        elif lock.took_over is not None:
+            self.notify("上次打开这份草稿的程序没有正常退出", timeout=6)
         remember(path)
         if pending_recovery(path):
             try:
@@ -112,6 +135,14 @@ class NianbaoApp(App):
             self.open_draft(request.path)
 
         self.push_screen(NewDraftScreen(template, year, folder), create)
+
+    def release_locks(self) -> None:
+        for lock in self.locks:
+            lock.release()
+        self.locks.clear()
+
+    def on_unmount(self) -> None:
+        self.release_locks()
 
     # ---------------------------------------------------------------- quitting
     async def action_quit(self) -> None:

@@ -7,5 +7,8 @@ def run_app(path: str | None) -> int:
     from .app import NianbaoApp
 
     app = NianbaoApp(path)
-    app.run()
+    try:
+        app.run()
+    finally:
+        app.release_locks()  # also when the app ends with an exception
     return app.return_code or 0
