@@ -5,18 +5,10 @@ being edited is drawn by the grid itself from an edit buffer, so there is no chi
 at all. A keystroke changes a few strings and repaints the widget: nothing is laid out
 again (the prototype in shared/reference/textual-bench measured why this matters).
 
-Layout, top to bottom:
-  header lines (pinned)   nested column groups with spans, leaf labels wrapped to fit;
-                          the table's corner note on the left
-  body (scrolls)          one line per row, and a heading line where a row group begins;
-                          a table drawn in blocks (表二) has a title line and its own column
-                          header line(s) per block, inside the body
-  status line (pinned)    the cursor cell's full row and column labels, or the reason the
-                          last key was refused (red), or the edit in progress
-
-Left to right: row labels (pinned, indented under their groups, truncated with …), then the
-value columns (scroll sideways when they do not fit). Widths are terminal cells
-(`rich.cells.cell_len`): CJK characters are two cells wide.
+Three modules, one job each: `grid_layout` says where everything goes (cells in reading
+order, column widths, header and body lines, where a key moves the cursor, how far to
+scroll) and knows no widget; `grid_paint` turns that and the grid's state into Strips;
+this module is the widget: cursor, edit buffer, keys, mouse and the messages it posts.
 
 The grid never stores values: `values(key)` is asked for every visible cell when drawing,
 and the host calls `refresh_values()` after it applies a `CellChanged`.
@@ -24,14 +16,10 @@ and the host calls `refresh_values()` after it applies a `CellChanged`.
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
-from dataclasses import dataclass
 from typing import Callable, Literal
 
-from rich.cells import cell_len, get_character_cell_size
-from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.actions import SkipAction
@@ -45,97 +33,18 @@ from textual.strip import Strip
 from tui.template import CellRef, Column, Table
 from tui.values import ValueProblem, format_cell, parse_input
 
-Key = tuple[str, str, str]  # (table id, row id, column id)
+from .grid_layout import Key, as_key, build_layout, build_structure, describe, fit, wrap_cells
+from .grid_paint import GridPainter, GridState
+
+__all__ = ["DERIVED_REASON", "INTEGER_REASON", "Key", "TableGrid", "fit", "wrap_cells"]
 
 DERIVED_REASON = "总计由程序计算,不能直接填写"
 INTEGER_REASON = "件数应为整数"
 
-LABEL_TARGET = 24  # the label column gets at least this much (or its natural width) first
-MIN_COL = 6  # narrowest value column, in cells (one digit of padding on the right)
-SCROLL_COL = 8  # value column width once the table has to scroll sideways anyway
-MAX_COL = 24
-MAX_LEAF_LINES = 3  # a column label wraps over at most this many header lines
-SEP = "│"
-INDENT = "  "
-
 # "1," "1,2" "12,345,6": thousands separators being typed; valid once complete.
 _PARTIAL_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})*,\d{0,2}")
 
-
-def _key(ref: CellRef | tuple[str, str, str]) -> Key:
-    if isinstance(ref, CellRef):
-        return (ref.table, ref.row, ref.col)
-    table, row, col = ref
-    return (table, row, col)
-
-
-def fit(text: str, width: int, align: str = "left", fill: str = " ") -> str:
-    """`text` padded or truncated (with …) to exactly `width` terminal cells."""
-    if width <= 0:
-        return ""
-    n = cell_len(text)
-    if n > width:
-        kept: list[str] = []
-        used = 0
-        for ch in text:
-            w = get_character_cell_size(ch)
-            if used + w > width - 1:
-                break
-            kept.append(ch)
-            used += w
-        return "".join(kept) + "…" + " " * (width - 1 - used)
-    pad = width - n
-    if align == "right":
-        return fill * pad + text
-    if align == "center":
-        left = pad // 2
-        return fill * left + text + fill * (pad - left)
-    return text + fill * pad
-
-
-def wrap_cells(text: str, width: int, max_lines: int, balanced: bool = True) -> list[str]:
-    """Break `text` into lines of at most `width` cells (the last one truncated with …).
-
-    Balanced wrapping splits 商业企业 into 商业/企业 rather than 商业企/业.
-    """
-    if width <= 0 or max_lines <= 0:
-        return []
-    total = cell_len(text)
-    if total <= width:
-        return [text]
-    count = min(max_lines, math.ceil(total / width))
-    target = min(width, math.ceil(total / count)) if balanced else width
-    lines: list[str] = []
-    current = ""
-    for ch in text:
-        if current and len(lines) < count - 1 and cell_len(current + ch) > target:
-            lines.append(current)
-            current = ch
-        else:
-            current += ch
-    lines.append(current)
-    return [fit(line, width) if cell_len(line) > width else line for line in lines]
-
-
-@dataclass(frozen=True)
-class _Line:
-    """One line of the scrolling body."""
-
-    kind: str  # "row" | "group" | "title" | "head"
-    text: str = ""
-    depth: int = 0
-    block: int = 0
-    grid: int = -1  # for rows: index into TableGrid._grid
-    sub: int = 0  # for block header lines: which line of the wrapped labels
-
-
-@dataclass(frozen=True)
-class _HeadCell:
-    x: int  # offset in the value area
-    width: int
-    text: str
-    group: bool
-    slot: int  # first slot covered
+_key = as_key
 
 
 class TableGrid(ScrollView, can_focus=True):
@@ -331,34 +240,19 @@ class TableGrid(ScrollView, can_focus=True):
         self._edit_old: object = None  # value before the edit began
         self._edit_posted: object = None  # last value sent while editing
         self._build_structure()
-        self._layout_width = -1
         self._relayout(79)
         self.set_reactive(TableGrid.enter_direction, enter_direction)
         self.set_reactive(TableGrid.cursor, self._reading[0])
 
     def _build_structure(self) -> None:
         """Everything that does not depend on the widget's width."""
-        t = self.table
-        self._blocked = len(t.blocks) > 1 or bool(t.blocks[0].title)
-        self._grid: list[tuple[int, str, tuple[Key, ...]]] = []  # (block, row id, cells)
-        self._pos: dict[Key, tuple[int, int]] = {}  # cell -> (grid row, slot)
-        for bi, block in enumerate(t.blocks):
-            for r in block.rows:
-                keys = tuple((t.id, r, c) for c in block.columns)
-                for slot, k in enumerate(keys):
-                    self._pos[k] = (len(self._grid), slot)
-                self._grid.append((bi, r, keys))
-        self._reading: list[Key] = [_key(c) for c in t.cells]
-        self._derived: dict[Key, bool] = {k: t.is_derived(k[1], k[2]) for k in self._reading}
-        down: list[Key] = []
-        for block in t.blocks:
-            for c in block.columns:
-                down.extend((t.id, r, c) for r in block.rows)
-        self._enter_order = {
-            "down": [k for k in down if not self._derived[k]],
-            "right": [k for k in self._reading if not self._derived[k]],
-        }
-        self._slots = max(len(b.columns) for b in t.blocks)
+        s = build_structure(self.table)
+        self._structure = s
+        self._grid = s.grid  # (block, row id, cells)
+        self._pos = s.pos  # cell -> (grid row, slot)
+        self._reading = s.reading
+        self._derived = s.derived
+        self._enter_order = s.enter_order
         self._want_slot = 0
 
     # ------------------------------------------------------------ public API
@@ -397,12 +291,7 @@ class TableGrid(ScrollView, can_focus=True):
 
     def describe(self, key: Key | CellRef | None = None) -> str:
         """Full labels of a cell (default: the cursor's): row groups › row · column groups › column."""
-        _, r, c = _key(key) if key is not None else self.cursor
-        row, col = self.table.row_by_id[r], self.table.column_by_id[c]
-        col_text = " › ".join((*col.group, col.label))
-        if not self.table.row_labels:
-            return col_text
-        return f"{' › '.join((*row.group, row.label))} · {col_text}"
+        return describe(self.table, _key(key) if key is not None else self.cursor)
 
     # ------------------------------------------------------------ reactive plumbing
 
@@ -430,109 +319,17 @@ class TableGrid(ScrollView, can_focus=True):
 
     def _relayout(self, width: int) -> None:
         """Column widths, header and body lines for a widget `width` cells wide."""
-        t = self.table
-        width = max(width, 20)
-        self._layout_width = width
-        n = self._slots
-        # Natural widths.
-        lines: list[_Line] = []
-        label_nat = 0
-        for bi, block in enumerate(t.blocks):
-            if self._blocked:
-                label_nat = max(label_nat, 1 + cell_len(block.row_header) + 1)
-            prev: tuple[str, ...] = ()
-            for r in block.rows:
-                row = t.row_by_id[r]
-                common = 0
-                while common < min(len(prev), len(row.group)) and prev[common] == row.group[common]:
-                    common += 1
-                for level in range(common, len(row.group)):
-                    label_nat = max(label_nat, 1 + cell_len(INDENT * level + row.group[level]) + 1)
-                label_nat = max(label_nat, 1 + cell_len(INDENT * len(row.group) + row.label) + 1)
-                prev = row.group
-        if not t.row_labels:
-            label_nat = 0
-        leaf_nat = max(cell_len(c.label) for c in t.columns)
-        col_nat = max(MIN_COL, min(MAX_COL, leaf_nat))
-        # Label first (up to LABEL_TARGET), then columns, then leftovers back to the label.
-        label_w = min(label_nat, LABEL_TARGET)
-        rest = width - label_w - 1  # the closing separator
-        cw = max(MIN_COL, min(col_nat, rest // n - 1))
-        if label_w + n * (cw + 1) + 1 > width:  # scrolls sideways anyway: keep labels legible
-            cw = max(cw, min(col_nat, SCROLL_COL))
-        else:
-            label_w = min(label_nat, width - n * (cw + 1) - 1)
-        self._label_w = label_w
-        self._cw = cw
-        self._value_w = n * (cw + 1) + 1
+        self._layout = layout = build_layout(self.table, self._structure, width)
+        self._painter = GridPainter(self.table, self._structure, layout, self._values, self._style)
+        self.virtual_size = Size(layout.virtual_width, layout.virtual_height)
 
-        # Pinned header (tables drawn as one block).
-        self._head: list[list[_HeadCell]] = []
-        self._corner: list[str] = []
-        if not self._blocked:
-            cols = [t.column_by_id[c] for c in t.blocks[0].columns]
-            self._head = self._build_header(cols)
-            if label_w and self._head:
-                text = t.corner or ""
-                self._corner = wrap_cells(text, label_w - 1, len(self._head), balanced=False)
-        self._head_h = len(self._head)
+    @property
+    def _label_w(self) -> int:
+        return self._layout.label_w
 
-        # Body.
-        self._grid_line: list[int] = [0] * len(self._grid)
-        self._reveal_from: list[int] = [0] * len(self._grid)  # headings shown with a row
-        gi = 0
-        for bi, block in enumerate(t.blocks):
-            block_start = len(lines)
-            if self._blocked:
-                if block.title:
-                    lines.append(_Line("title", block.title, block=bi))
-                cols = [t.column_by_id[c] for c in block.columns]
-                depth = min(MAX_LEAF_LINES, max(len(wrap_cells(c.label, cw, MAX_LEAF_LINES)) for c in cols))
-                for sub in range(depth):
-                    lines.append(_Line("head", block.row_header, block=bi, sub=sub))
-            prev = ()
-            for ri, r in enumerate(block.rows):
-                row = t.row_by_id[r]
-                common = 0
-                while common < min(len(prev), len(row.group)) and prev[common] == row.group[common]:
-                    common += 1
-                first = len(lines)
-                for level in range(common, len(row.group)):
-                    lines.append(_Line("group", row.group[level], depth=level, block=bi))
-                self._grid_line[gi] = len(lines)
-                self._reveal_from[gi] = block_start if ri == 0 else first
-                lines.append(_Line("row", row.label, depth=len(row.group), block=bi, grid=gi))
-                prev = row.group
-                gi += 1
-        self._lines = lines
-        self.virtual_size = Size(label_w + self._value_w, self._head_h + len(lines) + 1)
-
-    def _build_header(self, cols: list[Column]) -> list[list[_HeadCell]]:
-        cw = self._cw
-        depth = max(len(c.group) for c in cols)
-        leaves = [wrap_cells(c.label, cw, MAX_LEAF_LINES) for c in cols]
-        height = max(len(c.group) + len(leaf) for c, leaf in zip(cols, leaves))
-        height = max(height, depth + 1)
-        head: list[list[_HeadCell]] = []
-        for level in range(height):
-            cells: list[_HeadCell] = []
-            j = 0
-            while j < len(cols):
-                c = cols[j]
-                if level < len(c.group):
-                    k = j
-                    while k < len(cols) and cols[k].group[: level + 1] == c.group[: level + 1]:
-                        k += 1
-                    span = (k - j) * (cw + 1) - 1
-                    cells.append(_HeadCell(j * (cw + 1), span, c.group[level], True, j))
-                    j = k
-                else:
-                    li = level - len(c.group)
-                    text = leaves[j][li] if li < len(leaves[j]) else ""
-                    cells.append(_HeadCell(j * (cw + 1), cw, text, False, j))
-                    j += 1
-            head.append(cells)
-        return head
+    @property
+    def _head_h(self) -> int:
+        return self._layout.head_h
 
     @property
     def _view(self) -> Size:
@@ -541,38 +338,18 @@ class TableGrid(ScrollView, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         width = self._view.width
-        if width and width != self._layout_width:
+        if width and width != self._layout.width:
             self._relayout(width)
         self._scroll_to_cursor()
         self.refresh()
 
-    @property
-    def _body_height(self) -> int:
-        return max(1, self._view.height - self._head_h - 1)
-
     def _scroll_to_cursor(self) -> None:
-        if not self._view.height or not self._lines:
+        view = self._view
+        if not view.height or not self._layout.lines:
             return
-        gi, slot = self._pos[self.cursor]
-        line = self._grid_line[gi]
-        top = self._reveal_from[gi]
-        body_h = self._body_height
-        y = int(self.scroll_y)
-        if line - top < body_h and top < y:
-            y = top
-        elif line < y:
-            y = line
-        elif line >= y + body_h:
-            y = line - body_h + 1
-        x = int(self.scroll_x)
-        view_w = max(1, self._view.width - self._label_w)
-        x0 = slot * (self._cw + 1)
-        x1 = x0 + self._cw + 2
-        if x0 < x:
-            x = x0
-        elif x1 > x + view_w:
-            x = x1 - view_w
-        if (x, y) != (int(self.scroll_x), int(self.scroll_y)):
+        now = (int(self.scroll_x), int(self.scroll_y))
+        x, y = self._layout.scroll_to_show(self._pos[self.cursor], now, (view.width, view.height))
+        if (x, y) != now:
             self.scroll_to(x, y, animate=False, force=True)
 
     # ------------------------------------------------------------ drawing
@@ -582,161 +359,19 @@ class TableGrid(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width, height = self._view
-        base = self.rich_style
-        if y == height - 1:
-            return self._render_status(width)
-        if y < self._head_h:
-            label = self._render_corner(y)
-            value = self._render_header(y)
-        else:
-            li = y - self._head_h + int(self.scroll_y)
-            if li >= len(self._lines):
-                return Strip.blank(width, base)
-            line = self._lines[li]
-            if line.kind == "title":
-                return Strip([Segment(fit(" " + line.text, width), self._style("title"))], width)
-            if line.kind == "head":
-                label = self._render_label(" " + line.text if line.sub == 0 else "", "header")
-                value = self._render_block_header(line)
-            elif line.kind == "group":
-                label = self._render_label(" " + INDENT * line.depth + line.text, "group")
-                value = self._render_blank_row(line.block)
-            else:
-                gi = line.grid
-                on_row = self._pos[self.cursor][0] == gi
-                label = self._render_label(
-                    " " + INDENT * line.depth + line.text, "cursor-label" if on_row else "label"
-                )
-                value = self._render_row(gi)
-        sx = int(self.scroll_x)
-        value = value.crop(sx, sx + max(0, width - self._label_w))
-        return Strip.join([label, value]).adjust_cell_length(width, base)
-
-    def _render_label(self, text: str, style: str) -> Strip:
-        w = self._label_w
-        if not w:
-            return Strip([])
-        return Strip([Segment(fit(text, w), self._style(style))], w)
-
-    def _render_corner(self, y: int) -> Strip:
-        w = self._label_w
-        if not w:
-            return Strip([])
-        text = " " + self._corner[y] if y < len(self._corner) else ""
-        return Strip([Segment(fit(text, w), self._style("corner"))], w)
-
-    def _render_header(self, y: int) -> Strip:
-        view_x0 = int(self.scroll_x)
-        view_x1 = view_x0 + self._view.width - self._label_w
-        head = self._style("header")
-        hot = self._style("header-cursor")
-        cursor_slot = self._pos[self.cursor][1]
-        segments: list[Segment] = []
-        for cell in self._head[y]:
-            segments.append(Segment(SEP, head))
-            if cell.group:
-                # Centre the group's name on the visible part of its span, so it stays
-                # readable when the table is scrolled sideways.
-                text = f" {cell.text} " if cell.text else ""
-                start = max(cell.x + 1, view_x0)
-                end = min(cell.x + 1 + cell.width, view_x1)
-                if end - start < cell_len(text):
-                    start, end = cell.x + 1, cell.x + 1 + cell.width
-                left = start - cell.x - 1
-                right = cell.x + 1 + cell.width - end
-                middle = fit(text, end - start, "center", "─")
-                segments.append(Segment("─" * left + middle + "─" * right, head))
-            else:
-                style = hot if cell.slot == cursor_slot and cell.text else head
-                segments.append(Segment(fit(cell.text, cell.width, "center"), style))
-        segments.append(Segment(SEP, head))
-        return Strip(segments).extend_cell_length(self._value_w, self.rich_style)
-
-    def _render_block_header(self, line: _Line) -> Strip:
-        head = self._style("header")
-        hot = self._style("header-cursor")
-        cw = self._cw
-        block = self.table.blocks[line.block]
-        cursor_block, cursor_slot = self._grid[self._pos[self.cursor][0]][0], self._pos[self.cursor][1]
-        segments: list[Segment] = []
-        for slot, c in enumerate(block.columns):
-            leaf = wrap_cells(self.table.column_by_id[c].label, cw, MAX_LEAF_LINES)
-            text = leaf[line.sub] if line.sub < len(leaf) else ""
-            style = hot if (cursor_block, cursor_slot) == (line.block, slot) and text else head
-            segments.append(Segment(SEP, head))
-            segments.append(Segment(fit(text, cw, "center"), style))
-        segments.append(Segment(SEP, head))
-        return Strip(segments).extend_cell_length(self._value_w, self.rich_style)
-
-    def _render_blank_row(self, block: int) -> Strip:
-        sep = self._style("separator")
-        base = self.rich_style
-        blank = " " * self._cw
-        segments: list[Segment] = []
-        for _ in self.table.blocks[block].columns:
-            segments.append(Segment(SEP, sep))
-            segments.append(Segment(blank, base))
-        segments.append(Segment(SEP, sep))
-        return Strip(segments).extend_cell_length(self._value_w, base)
-
-    def _render_row(self, gi: int) -> Strip:
-        cw = self._cw
-        sep = self._style("separator")
-        plain = self._style("cell")
-        derived = self._style("derived")
-        error_bg = Style(bgcolor=self._style("error").bgcolor)
-        warning_bg = Style(bgcolor=self._style("warning").bgcolor)
-        cursor = self.cursor
-        segments: list[Segment] = []
-        for k in self._grid[gi][2]:
-            style = derived if self._derived[k] else plain
-            if k in self._errors:
-                style = style + error_bg
-            elif k in self._warnings:
-                style = style + warning_bg
-            if k == self._edit_key:
-                text = self._edit_text
-                room = cw - 1
-                if cell_len(text) > room:
-                    text = "…" + text[-(room - 1):]
-                text = fit(text, room, "right") + "▏"
-                style = style + self._style("editing")
-            else:
-                text = self._cell_text(self._values(k), cw)
-                if k == cursor:
-                    style = style + self._style("cursor")
-            segments.append(Segment(SEP, sep))
-            segments.append(Segment(text, style))
-        segments.append(Segment(SEP, sep))
-        return Strip(segments).extend_cell_length(self._value_w, self.rich_style)
-
-    @staticmethod
-    def _cell_text(value: object, cw: int) -> str:
-        text = format_cell(value)  # type: ignore[arg-type]
-        n = cell_len(text)
-        if n <= cw - 1:
-            return fit(text, cw - 1, "right") + " "
-        if n <= cw:
-            return fit(text, cw, "right")
-        return "#" * cw  # too long for the column: the status line shows it in full
-
-    def _render_status(self, width: int) -> Strip:
-        if self._notice:
-            return Strip([Segment(fit(" ✗ " + self._notice, width), self._style("refused"))], width)
-        key = self.cursor
-        row, col = self.table.row_by_id[key[1]], self.table.column_by_id[key[2]]
-        short = f"{row.label} · {col.label}" if self.table.row_labels else col.label
-        value = format_cell(self._values(key))  # type: ignore[arg-type]
-        for desc in (self.describe(key), short):
-            if self._edit_key == key:
-                text = f"✎ {self._edit_text}  Enter 确认 · Esc 取消 · {desc}"
-            else:
-                text = f"{desc}(自动计算)" if self._derived[key] else desc
-                if cell_len(value) > self._cw - 1:  # shown as ### in the cell
-                    text = f"{value} · {text}"
-            if cell_len(text) + 1 <= width:
-                break
-        return Strip([Segment(fit(" " + text, width), self._style("status"))], width)
+        state = GridState(
+            cursor=self.cursor,
+            edit_key=self._edit_key,
+            edit_text=self._edit_text,
+            errors=self._errors,
+            warnings=self._warnings,
+            notice=self._notice,
+            scroll_x=int(self.scroll_x),
+            scroll_y=int(self.scroll_y),
+            width=width,
+            height=height,
+        )
+        return self._painter.line(y, state, self.rich_style)
 
     # ------------------------------------------------------------ editing
 
@@ -877,23 +512,11 @@ class TableGrid(ScrollView, can_focus=True):
     def action_enter(self) -> None:
         if not self._finish_edit():
             return
-        order = self._enter_order[self.enter_direction]
-        key = self.cursor
-        if key in order:
-            i = order.index(key) + 1
-        else:  # a derived cell: the next input cell after it in that order
-            full = self._reading if self.enter_direction == "right" else self._column_order()
-            after = full[full.index(key) + 1 :]
-            nxt = next((k for k in after if not self._derived[k]), None)
-            i = order.index(nxt) if nxt else len(order)
-        if i < len(order):
-            self.cursor = order[i]
+        nxt = self._structure.next_input(self.cursor, self.enter_direction)
+        if nxt is not None:
+            self.cursor = nxt
         else:
             self.refresh()
-
-    def _column_order(self) -> list[Key]:
-        t = self.table
-        return [(t.id, r, c) for b in t.blocks for c in b.columns for r in b.rows]
 
     def action_edit(self) -> None:
         """Edit the cursor cell's current value instead of replacing it (F2)."""
@@ -947,32 +570,10 @@ class TableGrid(ScrollView, can_focus=True):
     def action_move(self, where: str) -> None:
         if not self._finish_edit():
             return
-        gi, slot = self._pos[self.cursor]
-        if where in ("up", "down", "pageup", "pagedown"):
-            step = {"up": -1, "down": 1, "pageup": -self._body_height, "pagedown": self._body_height}[where]
-            gi = max(0, min(len(self._grid) - 1, gi + step))
-            keys = self._grid[gi][2]
-            target = keys[min(self._want_slot, len(keys) - 1)]
-            want = self._want_slot
-            self.cursor = target
-            self._want_slot = want  # keep the column when passing through narrower blocks
-        elif where in ("left", "right"):
-            i = self._reading.index(self.cursor) + (1 if where == "right" else -1)
-            if 0 <= i < len(self._reading):
-                self.cursor = self._reading[i]
-            self._want_slot = self._pos[self.cursor][1]
-        elif where == "home":
-            self.cursor = self._grid[gi][2][0]
-            self._want_slot = 0
-        elif where == "end":
-            self.cursor = self._grid[gi][2][-1]
-            self._want_slot = self._pos[self.cursor][1]
-        elif where == "first":
-            self.cursor = self._reading[0]
-            self._want_slot = 0
-        elif where == "last":
-            self.cursor = self._reading[-1]
-            self._want_slot = self._pos[self.cursor][1]
+        page = self._layout.body_height(self._view.height)
+        target, want = self._structure.step(self.cursor, where, self._want_slot, page)
+        self.cursor = target
+        self._want_slot = want  # after the cursor's watcher, which sets it to the new column
         self.refresh()
 
     def on_click(self, event: events.Click) -> None:
@@ -980,16 +581,17 @@ class TableGrid(ScrollView, can_focus=True):
         if offset is None:
             return
         x, y = offset
-        if y < self._head_h or y >= self._view.height - 1:
+        layout = self._layout
+        if y < layout.head_h or y >= self._view.height - 1:
             return
-        li = y - self._head_h + int(self.scroll_y)
-        if li >= len(self._lines) or self._lines[li].kind != "row":
+        li = y - layout.head_h + int(self.scroll_y)
+        if li >= len(layout.lines) or layout.lines[li].kind != "row":
             return
-        keys = self._grid[self._lines[li].grid][2]
-        if x < self._label_w:
+        keys = self._grid[layout.lines[li].grid][2]
+        if x < layout.label_w:
             slot = min(self._want_slot, len(keys) - 1)
         else:
-            slot = (x - self._label_w + int(self.scroll_x)) // (self._cw + 1)
+            slot = (x - layout.label_w + int(self.scroll_x)) // (layout.cw + 1)
             if slot >= len(keys):
                 return
         if self._finish_edit(cancel_invalid=True):
