@@ -189,9 +189,12 @@ def _finding(rule, ctx, env, lhs, rhs, diff, template, acks) -> Finding:
     )
 
 
-def check(draft: Draft, previous: Draft | None = None) -> list[Finding]:
-    """All findings of the draft, in template order of rules and bindings. Never raises."""
-    ctx = context_for(draft, previous)
+def check(draft: Draft, previous: Draft | None = None, ctx: Context | None = None) -> list[Finding]:
+    """All findings of the draft, in template order of rules and bindings. Never raises.
+
+    Pass `ctx` (from `context_for`) to keep the values it computed, e.g. the totals to show.
+    """
+    ctx = ctx or context_for(draft, previous)
     acks = {(a.rule, a.key): a for a in draft.acks}
     findings: list[Finding] = []
     for rule in draft.template.rules:

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from .checks import ERROR, Finding, check, computed_values, counts
+from .checks import ERROR, Finding, check, context_for, counts
 from .ondisk import Stamp, changed_since, describe_change, stamp
 from .draft import Acknowledgement, Draft, DraftError, load_draft, load_previous, normalize_newlines, now, save_draft
 
@@ -35,7 +35,6 @@ class Session:
         self.dirty = False
         self.generation = 0  # bumps on every change; autosave compares it
         self.findings: list[Finding] = []
-        self._values: dict | None = None
         self.previous_note = ""
         self.disk: Stamp | None = stamp(self.path) if self.path else None  # the file as we know it
         self.recheck()
@@ -59,9 +58,11 @@ class Session:
         return self.draft.template
 
     def value(self, key):
-        if self._values is None:
-            self._values = computed_values(self.draft)
-        return self._values.get(key)
+        """A cell as shown: input, typed total, or the total the last check computed."""
+        try:
+            return self._ctx.cell(key)
+        except Exception:  # a template bug in a formula: show the cell blank, the check says why
+            return None
 
     def counts(self) -> tuple[int, int]:
         return counts(self.findings)
@@ -105,8 +106,8 @@ class Session:
         self.recheck()
 
     def recheck(self) -> None:
-        self._values = None
-        self.findings = check(self.draft, self.previous)
+        self._ctx = context_for(self.draft, self.previous)
+        self.findings = check(self.draft, self.previous, self._ctx)
 
     def set_value(self, key, value) -> bool:
         if self.draft.values.get(key) == value and (value is not None or key not in self.draft.values):

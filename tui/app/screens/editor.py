@@ -28,7 +28,6 @@ from ..widgets.meta_form import MetaPane
 from ..widgets.narrative import FieldEditor, NarrativePane
 from ..widgets.navigator import SectionNavigator, entries
 from ..widgets.problems import ProblemsPane
-from ..widgets.review import ReviewPane
 from ..widgets.table_grid import TableGrid
 from ..widgets.table_section import TablePane
 from .dialogs import AcceptWarningScreen, ChoiceScreen, ConfirmScreen, PathScreen
@@ -45,7 +44,7 @@ class EditorScreen(Screen):
     BINDINGS = [
         Binding("f2", "save", "保存", id="draft.save", priority=True),
         Binding("ctrl+s", "save", "保存", show=False, id="draft.save_ctrl", priority=True),
-        Binding("f3", "save_as", "另存为", id="draft.save_as", priority=True),
+        Binding("f3", "save_as", "另存为", show=False, id="draft.save_as", priority=True),
         Binding("f4", "external_edit", "外部编辑", id="text.external", priority=True),
         Binding("f5", "toggle_direction", "回车方向", id="grid.direction", priority=True),
         Binding("f6", "export", "导出", id="export.markdown", priority=True),
@@ -57,11 +56,14 @@ class EditorScreen(Screen):
         Binding("ctrl+pageup,f11", "previous_section", "上一部分", show=False, id="section.previous", priority=True),
     ]
 
+    AUTO_FOCUS = None  # focus is placed once, on the section the clerk left off in
+
     def __init__(self, session: Session):
         super().__init__()
         self.session = session
-        self.entry = META_ENTRY
-        self.mounted: set[str] = set()
+        ui_entry = session.draft.ui.get("section", META_ENTRY)
+        self.entry = ui_entry if ui_entry in {e for e, _ in entries(session)} else META_ENTRY
+        self.mounted: set[str] = {self.entry}
         self._autosave_timer = None
 
     # ---------------------------------------------------------------- layout
@@ -69,11 +71,21 @@ class EditorScreen(Screen):
         yield Header()
         with Horizontal(id="main"):
             yield SectionNavigator(self.session, id="nav")
-            yield ContentSwitcher(id="content")
+            # The first section is composed with the screen: one layout, focus before the first frame.
+            with ContentSwitcher(id="content", initial=pane_id(self.entry)):
+                yield self._pane(self.entry)
         yield ProblemsPane(id="problems")
         yield Footer()
 
     NARROW = 90  # columns below which the table gets more room
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Show F4 only in a text field and F5 only in a table: the Footer lists what matters now."""
+        if action == "external_edit":
+            return isinstance(self.focused, FieldEditor)
+        if action == "toggle_direction":
+            return isinstance(self.focused, TableGrid)
+        return True
 
     def on_resize(self, event) -> None:
         self.set_class(event.size.width < self.NARROW, "narrow")
@@ -83,17 +95,19 @@ class EditorScreen(Screen):
         self.toggle_class("nav-toggled")
 
     def on_mount(self) -> None:
-        self.set_class(self.size.width < self.NARROW, "narrow")
+        self.set_class(self.app.size.width < self.NARROW, "narrow")
         self._update_header()
         ui = self.session.draft.ui
-        entry = ui.get("section", META_ENTRY)
-        if entry not in {e for e, _ in entries(self.session)}:
-            entry = META_ENTRY
-        self.show_entry(entry)
+        nav = self.query_one("#nav", SectionNavigator)
+        nav.select_entry(self.entry)
+        self._refresh_problems()
+        self._refresh_marks()
         if ui.get("cell"):
-            self.call_after_refresh(self._resume_cell, ui["cell"])
+            self._resume_cell(ui["cell"])
         elif ui.get("field"):
-            self.call_after_refresh(self._focus_field, ui["field"])
+            self._focus_field(ui["field"])
+        if self.focused is None:
+            self._focus_first(self.entry)
         if self.session.previous_note:
             self.notify(self.session.previous_note, severity="warning", timeout=8)
 
@@ -109,6 +123,8 @@ class EditorScreen(Screen):
         if entry == META_ENTRY:
             return MetaPane(self.session.template, self.session.draft.meta, id=pane_id(entry))
         if entry == REVIEW_ENTRY:
+            from ..widgets.review import ReviewPane
+
             return ReviewPane(self.session, id=pane_id(entry))
         section = self.session.template.section_by_id[entry]
         if section.tables:
@@ -132,12 +148,23 @@ class EditorScreen(Screen):
         self._refresh_problems()
         self._refresh_marks()
         if entry == REVIEW_ENTRY:
-            self.query_one(ReviewPane).refresh_review()
+            self._review().refresh_review()
         if focus:
-            pane = self.query_one(f"#{pane_id(entry)}")
-            targets = [w for w in pane.query("*") if w.focusable]
-            if targets:
-                targets[0].focus()
+            self._focus_first(entry)
+
+    def _focus_first(self, entry: str) -> None:
+        pane = self.query_one(f"#{pane_id(entry)}")
+        targets = [w for w in pane.query("*") if w.focusable]
+        if targets:
+            # Focus without scrolling: the pane may not be laid out yet, and scrolling then
+            # can hide its heading. Bring the widget into view once it is.
+            targets[0].focus(scroll_visible=False)
+            self.call_after_refresh(targets[0].scroll_visible, animate=False)
+
+    def _review(self):
+        from ..widgets.review import ReviewPane  # Markdown and its parser load only when needed
+
+        return self.query_one(f"#{pane_id(REVIEW_ENTRY)}", ReviewPane)
 
     # ---------------------------------------------------------------- refresh after a change
     def _after_change(self) -> None:
@@ -152,7 +179,7 @@ class EditorScreen(Screen):
         if self.entry == REVIEW_ENTRY:
             pane.display = False
             if REVIEW_ENTRY in self.mounted:
-                self.query_one(ReviewPane).refresh_review(preview=False)
+                self._review().refresh_review(preview=False)
             return
         pane.display = True
         pane.show(self.session.findings_for(self.entry))
@@ -164,7 +191,9 @@ class EditorScreen(Screen):
         return None
 
     def _refresh_marks(self) -> None:
-        for grid in self.query(TableGrid):
+        if self.entry not in self.mounted:
+            return
+        for grid in self.query_one(f"#{pane_id(self.entry)}").query(TableGrid):
             errors, warnings = set(), set()
             for f in self.session.findings:
                 if not f.open and f.severity != "error":
@@ -223,7 +252,7 @@ class EditorScreen(Screen):
         if event.button.id == "export":
             self.action_export()
         elif event.button.id == "refresh-preview":
-            self.query_one(ReviewPane).refresh_review()
+            self._review().refresh_review()
 
     # ---------------------------------------------------------------- problems
     def _orders(self) -> tuple[dict, dict, dict]:

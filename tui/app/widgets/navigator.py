@@ -25,18 +25,22 @@ class SectionNavigator(OptionList):
 
     def __init__(self, session: Session, **kwargs):
         self.session = session
+        self._shown: dict[str, object] = {}  # entry -> the state its prompt shows
         super().__init__(*[Option(self._prompt(e, label), id=e) for e, label in entries(session)], **kwargs)
 
     def _prompt(self, entry: str, label: str) -> Text:
         state = self.session.section_state(entry)
+        self._shown[entry] = state
         text = Text(label)
         text.append("\n  ")
         text.append(state.label, style=STATE_STYLE[state.kind])
         return text
 
     def refresh_states(self) -> None:
+        """Redraw only the entries whose state changed (most keys change none)."""
         for entry, label in entries(self.session):
-            self.replace_option_prompt(entry, self._prompt(entry, label))
+            if self.session.section_state(entry) != self._shown.get(entry):
+                self.replace_option_prompt(entry, self._prompt(entry, label))
 
     def select_entry(self, entry: str) -> None:
         self.highlighted = self.get_option_index(entry)

@@ -52,6 +52,15 @@ class ProblemsPane(OptionList):
         """List findings; with `groups` (section id -> heading), under one heading per section."""
         if findings == self.findings and groups is None:
             return
+        if self._same_places(findings):
+            # The same findings with new numbers (typing in a cell): redraw their prompts only.
+            for i, (old, new) in enumerate(zip(self._rows, self._layout(findings, groups))):
+                if new is not None and new != old:
+                    self.replace_option_prompt_at_index(i, finding_prompt(new))
+            self._rows = self._layout(findings, groups)
+            self.findings = list(findings)
+            self._set_title(findings)
+            return
         keep = self.highlighted
         self.findings = list(findings)
         self._rows: list[Finding | None] = []  # option index -> finding (None: a heading)
@@ -70,11 +79,31 @@ class ProblemsPane(OptionList):
             options.append(Option(finding_prompt(f)))
             self._rows.append(f)
         self.set_options(options)
+        self._set_title(findings)
+        first = next(i for i, row in enumerate(self._rows) if row is not None)
+        self.highlighted = keep if keep is not None and keep < len(self._rows) and self._rows[keep] else first
+
+    def _same_places(self, findings: list[Finding]) -> bool:
+        old = [f for f in self._rows if f is not None]
+        return bool(old) and len(old) == len(findings) and all(
+            (a.rule, a.key, a.section, a.severity) == (b.rule, b.key, b.section, b.severity) for a, b in zip(old, findings)
+        )
+
+    @staticmethod
+    def _layout(findings: list[Finding], groups) -> list[Finding | None]:
+        rows: list[Finding | None] = []
+        current = object()
+        for f in findings:
+            if groups is not None and f.section != current:
+                current = f.section
+                rows.append(None)
+            rows.append(f)
+        return rows
+
+    def _set_title(self, findings: list[Finding]) -> None:
         errors = sum(1 for f in findings if f.severity == "error")
         warnings = sum(1 for f in findings if f.severity != "error" and f.open)
         self.border_title = f"问题:{errors} 个错误,{warnings} 个提醒"
-        first = next(i for i, row in enumerate(self._rows) if row is not None)
-        self.highlighted = keep if keep is not None and keep < len(self._rows) and self._rows[keep] else first
 
     def _current(self) -> Finding | None:
         rows = getattr(self, "_rows", [])

@@ -165,7 +165,7 @@ class TableGrid(ScrollView, can_focus=True):
         Binding("pagedown", "move('pagedown')", "下翻", show=False),
         Binding("enter", "enter", "确认并下一格"),
         Binding("f2", "edit", "修改", show=False),
-        Binding("escape", "cancel_edit", "取消修改"),
+        Binding("escape", "cancel_edit", "取消修改", show=False),  # the status line says "Esc 取消"
         Binding("backspace", "backspace", "退格", show=False),
         Binding("delete", "clear", "清空"),
     ]
@@ -263,9 +263,11 @@ class TableGrid(ScrollView, can_focus=True):
 
     def set_marks(self, errors: set[Key], warnings: set[Key]) -> None:
         """Cells involved in failing rules: painted with the error / warning backgrounds."""
-        self._errors = frozenset(_key(k) for k in errors)
-        self._warnings = frozenset(_key(k) for k in warnings) - self._errors
-        self.refresh()
+        new_errors = frozenset(_key(k) for k in errors)
+        new_warnings = frozenset(_key(k) for k in warnings) - new_errors
+        if (new_errors, new_warnings) != (self._errors, self._warnings):
+            self._errors, self._warnings = new_errors, new_warnings
+            self.refresh()
 
     def move_to(self, key: Key | CellRef) -> None:
         """Put the cursor on a cell and scroll it into view."""
@@ -384,11 +386,10 @@ class TableGrid(ScrollView, can_focus=True):
         self.refresh()
 
     def _set_edit(self, key: Key | None, text: str = "") -> None:
-        was = self._edit_key is not None
+        # No refresh_bindings() here: rebuilding the Footer re-lays-out the whole screen
+        # (20-25 ms) on the first digit of every cell; Esc is not shown in the Footer anyway.
         self._edit_key = key
         self._edit_text = text if key is not None else ""
-        if was != (key is not None):
-            self.refresh_bindings()
 
     def type_text(self, text: str) -> bool:
         """Type characters into the cursor cell as if from the keyboard; False if one was refused."""
@@ -429,10 +430,11 @@ class TableGrid(ScrollView, can_focus=True):
             self._edit_posted = self._edit_old
         self._notice = None
         self._set_edit(key, candidate)
-        if not pending:
+        if pending:
+            self.refresh()
+        else:  # the host repaints after applying the change (refresh_values): one frame, not two
             self._edit_posted = value
             self._post_change(key, value, candidate)
-        self.refresh()
         return True
 
     @staticmethod
