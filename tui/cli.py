@@ -15,7 +15,7 @@ from pathlib import Path
 from . import __version__
 from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, NianbaoError
 
-SUBCOMMANDS = ("new", "check", "render", "recover", "total")
+SUBCOMMANDS = ("new", "check", "render", "recover", "total", "migrate")
 
 # argparse prints its own words in English; these are the ones a clerk meets.
 _ARGPARSE_ZH = {
@@ -52,6 +52,7 @@ def _parser_for_app() -> argparse.ArgumentParser:
             "  nianbao render 草稿.toml [-o 报告.md]              导出 Markdown 报告\n"
             "  nianbao recover 草稿.toml                         查看并恢复自动保存的内容\n"
             "  nianbao total 汇总.toml 甲.toml 乙.toml…            把多份报告的表格相加成一份汇总草稿\n"
+            "  nianbao migrate 草稿.toml [--dry-run]              把旧版模板的草稿升级到当前模板\n"
             "每个子命令加 -h 查看详细说明。"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -82,6 +83,10 @@ def _parser_for(command: str) -> argparse.ArgumentParser:
         p.add_argument("draft", help="草稿文件")
         p.add_argument("-o", "--output", help="输出文件(默认输出到屏幕)")
         p.add_argument("--tables", choices=("pipe", "html"), default="pipe", help="表格写法:pipe(默认)或 html(保留合并单元格)")
+    elif command == "migrate":
+        p = argparse.ArgumentParser(prog="nianbao migrate", description="按模板中声明的迁移步骤,把旧版本模板的草稿升级(原文件另存为 .bak)。")
+        p.add_argument("draft", help="草稿文件")
+        p.add_argument("--dry-run", action="store_true", help="只列出会移动或修改的内容,不写文件")
     elif command == "total":
         p = argparse.ArgumentParser(
             prog="nianbao total",
@@ -196,6 +201,8 @@ def cmd_check(args) -> int:
                     notes.append(f"上年草稿无法读取,跳过跨年度检查:{exc}")
             if draft.unknown:
                 notes.append("保留了本版本不认识的内容:" + "、".join(draft.unknown[:8]))
+            if draft.migrated:
+                notes.append(f"草稿属于旧版模板,已在内存中迁移 {len(draft.migrated)} 项(写回文件:nianbao migrate {name})")
             findings = check(draft, previous)
         except NianbaoError as exc:
             entry.update(usable=False, error=str(exc))
@@ -301,6 +308,21 @@ def cmd_total(args) -> int:
     return EXIT_OK
 
 
+def cmd_migrate(args) -> int:
+    from .migrate import migrate_file
+
+    report, backup = migrate_file(args.draft, dry_run=args.dry_run)
+    if not report:
+        print(f"{args.draft}:已是当前模板版本,无需迁移")
+        return EXIT_OK
+    print(("将要进行的修改:" if args.dry_run else "已完成的修改:") + f"({len(report)} 项)")
+    for line in report:
+        print(f"  {line}")
+    if backup:
+        print(f"原文件已备份为 {backup}")
+    return EXIT_OK
+
+
 def cmd_recover(args) -> int:
     from .recovery import recover_command
 
@@ -319,7 +341,14 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] in SUBCOMMANDS:
             command = argv.pop(0)
             args = _parser_for(command).parse_args(argv)
-            commands = {"new": cmd_new, "check": cmd_check, "render": cmd_render, "recover": cmd_recover, "total": cmd_total}
+            commands = {
+                "new": cmd_new,
+                "check": cmd_check,
+                "render": cmd_render,
+                "recover": cmd_recover,
+                "total": cmd_total,
+                "migrate": cmd_migrate,
+            }
             return commands[command](args)
         args = _parser_for_app().parse_args(argv)
         if args.draft:

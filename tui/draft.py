@@ -20,7 +20,7 @@ from pathlib import Path
 
 import tomli_w
 
-from . import __version__
+from . import __version__, migrate
 from .errors import NianbaoError
 from .template import CellRef, Template, TemplateError, load_template
 from .values import ValueProblem, check_stored
@@ -56,6 +56,7 @@ class Draft:
     previous: str = ""  # last year's draft, relative to this one: enables the cross-year rules
     raw: dict = field(default_factory=dict, repr=False)  # the file as read: unknown keys survive
     unknown: list[str] = field(default_factory=list)  # dotted paths of keys not in the template
+    migrated: list[str] = field(default_factory=list)  # what an older template version's draft moved
 
     @property
     def year(self) -> int | None:
@@ -208,7 +209,14 @@ def parse_draft(text: str, path: str = "<草稿>") -> Draft:
     version = head.get("template_version", template.version)
     if not isinstance(version, int) or isinstance(version, bool):
         raise DraftError(f"{_where(path, text, 'draft', 'template_version')}:应为整数")
-    draft = Draft(template, raw=data)
+    migrated: list[str] = []
+    if migrate.needed(data, template):  # an older template version: move its keys in memory
+        try:
+            data, changes = migrate.run(data, template, path)
+        except migrate.MigrationError as exc:
+            raise DraftError(str(exc)) from None
+        migrated = [c.describe() for c in changes]
+    draft = Draft(template, raw=data, migrated=migrated)
     prev = head.get("previous", "")
     if not isinstance(prev, str):
         raise DraftError(f"{_where(path, text, 'draft', 'previous')}:previous 应是上年草稿的文件路径(文字)")
