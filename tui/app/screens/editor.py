@@ -56,7 +56,7 @@ class EditorScreen(Screen):
         Binding("ctrl+pageup,f11", "previous_section", "上一部分", show=False, id="section.previous", priority=True),
     ]
 
-    AUTO_FOCUS = None  # focus is placed once, on the section the clerk left off in
+    AUTO_FOCUS = ""  # no automatic focus: on_mount places it on where the clerk left off
 
     def __init__(self, session: Session):
         super().__init__()
@@ -102,12 +102,11 @@ class EditorScreen(Screen):
         nav.select_entry(self.entry)
         self._refresh_problems()
         self._refresh_marks()
+        self._focus_first(self.entry)
         if ui.get("cell"):
             self._resume_cell(ui["cell"])
         elif ui.get("field"):
             self._focus_field(ui["field"])
-        if self.focused is None:
-            self._focus_first(self.entry)
         if self.session.previous_note:
             self.notify(self.session.previous_note, severity="warning", timeout=8)
 
