@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from .template import Column
 
 MAX_VALUE = 10**9
-_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+_THOUSANDS = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
 NOT_A_NUMBER = {"/", "-", "—", "——", "－", "无", "不适用", "空", "n/a", "na"}
 
 
@@ -35,8 +35,8 @@ def parse_input(text: str, column: Column) -> Decimal | int | None:
     if s.startswith("+"):
         s = s[1:]
     if column.type == "count":
-        if not s.isdigit():
-            if re.fullmatch(r"\d+\.\d*", s):
+        if not re.fullmatch(r"[0-9]+", s):  # not isdigit(): '⓻' is a digit int() cannot read
+            if re.fullmatch(r"[0-9]+\.[0-9]*", s):
                 raise ValueProblem("件数应为整数")
             raise ValueProblem(f"“{text.strip()}”不是数字,只能填 0 或正整数")
         value = int(s)
@@ -44,7 +44,7 @@ def parse_input(text: str, column: Column) -> Decimal | int | None:
             raise ValueProblem("数字过大(不能超过 10 亿)")
         return value
     try:
-        if not re.fullmatch(r"\d+(\.\d*)?|\.\d+", s):
+        if not re.fullmatch(r"[0-9]+(\.[0-9]*)?|\.[0-9]+", s):
             raise InvalidOperation
         value = Decimal(s)
     except InvalidOperation:

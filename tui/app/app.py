@@ -16,6 +16,7 @@ from ..lock import REFRESH_EVERY, DraftLocked, Lock, acquire
 from ..recovery import differences, load_recovery, pending_recovery, remove_recovery
 from ..session import REVIEW_ENTRY, Session
 from ..template import load_template
+from . import textual_fixes  # noqa: F401  (applied on import)
 from .recent import remember
 from .screens.dialogs import ChoiceScreen, NewDraftRequest, NewDraftScreen, QuitScreen
 from .screens.editor import EditorScreen
@@ -45,6 +46,15 @@ class NianbaoApp(App):
             self.open_draft(self.start_path)
         else:
             self.push_screen(StartScreen(self.folder))
+
+    def pop_screen(self):
+        # The start screen and the editor are never closed by popping: a dialog's late second
+        # dismiss (or the command palette's) must not leave a blank app behind.
+        if isinstance(self.screen, (EditorScreen, StartScreen)):
+            from textual.await_complete import AwaitComplete
+
+            return AwaitComplete.nothing()
+        return super().pop_screen()
 
     @property
     def editor(self) -> EditorScreen | None:

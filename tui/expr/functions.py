@@ -224,7 +224,7 @@ def _numbers(ctx, text, regex) -> list[int]:
     out = []
     for m in regex.finditer(_norm(ctx, text)):
         g = m.group(1) if regex.groups else m.group(0)
-        if g and g.isdigit():
+        if g and g.isdecimal():
             out.append(int(g))
     return out
 

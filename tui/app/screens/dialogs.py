@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -14,8 +16,36 @@ from textual.widgets import Button, Input, Label, Select, Static
 from ...template import Template
 
 
+def check_file_name(text: str, suffix: str) -> tuple[str, Path]:
+    """("", path) for a usable file name with `suffix`, else (the reason in Chinese, None)."""
+    try:
+        path = Path(text).expanduser()
+        if "\x00" in text or not path.name or path.name in (".", ".."):
+            return "文件名无效", None
+        if path.suffix != suffix:
+            path = path.with_name(path.name + suffix)
+        if len(path.name.encode("utf-8")) > 255:
+            return "文件名太长", None
+        if path.is_dir():
+            return f"{path} 是一个文件夹", None
+        if not path.parent.exists():
+            return f"文件夹 {path.parent} 不存在", None
+    except (OSError, ValueError, RuntimeError):
+        return "文件名无效", None
+    return "", path
+
+
 class _Modal(ModalScreen):
+    """A dialog that closes once: a second Enter or Esc already queued when it closes must not
+    dismiss whatever screen is on top by then (Textual's dismiss pops the top screen)."""
+
     BINDINGS = [Binding("escape", "cancel", "取消", id="dialog.cancel")]
+
+    def dismiss(self, result=None):
+        if getattr(self, "_closing", False) or not self.is_current:
+            return AwaitComplete.nothing()
+        self._closing = True
+        return super().dismiss(result)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -140,14 +170,9 @@ class PathScreen(_Modal):
         if not text:
             error.update("请输入文件名")
             return
-        path = Path(text).expanduser()
-        if path.suffix != self.suffix:
-            path = path.with_name(path.name + self.suffix)
-        if path.is_dir():
-            error.update(f"{path} 是一个文件夹")
-            return
-        if not path.parent.exists():
-            error.update(f"文件夹 {path.parent} 不存在")
+        problem, path = check_file_name(text, self.suffix)
+        if problem:
+            error.update(problem)
             return
         if self.must_not_exist and path.exists():
             error.update(f"{path} 已存在,请换一个文件名")
@@ -204,6 +229,7 @@ class NewDraftScreen(_Modal):
         org = self.query_one("#org", Input).value.strip()
         kind = self.query_one("#type", Select).value
         year_text = unicodedata.normalize("NFKC", self.query_one("#year", Input).value).strip()
+        year_text = year_text if re.fullmatch(r"[0-9]{4}", year_text) else ""
         name = self.query_one("#file", Input).value.strip()
         if not org:
             error.update("请填写机关全称")
@@ -218,11 +244,10 @@ class NewDraftScreen(_Modal):
             self.query_one("#year", Input).focus()
             return
         year = int(year_text)
-        path = Path(name) if name else Path(f"{org}{year}年报.toml")
-        if not path.is_absolute():
-            path = self.folder / path
-        if path.suffix != ".toml":
-            path = path.with_name(path.name + ".toml")
+        problem, path = check_file_name(str(self.folder / (name or f"{org}{year}年报.toml")), ".toml")
+        if problem:
+            error.update(problem)
+            return
         if path.exists():
             error.update(f"{path.name} 已存在,请换一个文件名(不会覆盖已有草稿)")
             return

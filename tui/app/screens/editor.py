@@ -346,7 +346,10 @@ class EditorScreen(Screen):
     def action_accept_warning(self) -> None:
         pane = self.query_one("#problems", ProblemsPane)
         if self.entry == REVIEW_ENTRY:
-            pane = self.query_one("#review-findings", ProblemsPane)
+            found = self.query("#review-findings")
+            if not found:
+                return  # the review page is still being built
+            pane = found.first(ProblemsPane)
         current = pane._current()
         if current is None or current.severity == "error":
             current = next((f for f in pane.findings or [] if f.severity != "error" and f.open), None)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from ...recovery import Difference
+from .dialogs import _Modal
 
 
-class RecoverScreen(ModalScreen[str | None]):
+class RecoverScreen(_Modal):
     """Dismisses "restore", "discard" or "later"."""
 
     BINDINGS = [Binding("escape", "later", "稍后", id="recover.later")]

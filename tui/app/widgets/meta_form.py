@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -20,7 +21,7 @@ def parse_meta(field: MetaField, text: str):
     if field.type == "year":
         if s == "":
             return ""
-        if not s.isdigit() or not 1990 <= int(s) <= 2200:
+        if not re.fullmatch(r"[0-9]{4}", s) or not 1990 <= int(s) <= 2200:
             raise ValueError("年度应为四位数字,如 2025")
         return int(s)
     if field.type == "date":

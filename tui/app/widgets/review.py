@@ -34,6 +34,8 @@ class ReviewPane(Vertical):
         return sorted(self.session.findings, key=lambda f: order.get(f.section, -1))
 
     def refresh_review(self, preview: bool = True) -> None:
+        if not self.query("#review-findings"):
+            return  # not composed yet: on_mount will fill it
         groups = {s.id: s.heading for s in self.session.template.sections}
         groups["meta"] = "基本信息"
         findings = self.ordered_findings()
