@@ -47,15 +47,6 @@ class NianbaoApp(App):
         else:
             self.push_screen(StartScreen(self.folder))
 
-    def pop_screen(self):
-        # The start screen and the editor are never closed by popping: a dialog's late second
-        # dismiss (or the command palette's) must not leave a blank app behind.
-        if isinstance(self.screen, (EditorScreen, StartScreen)):
-            from textual.await_complete import AwaitComplete
-
-            return AwaitComplete.nothing()
-        return super().pop_screen()
-
     @property
     def editor(self) -> EditorScreen | None:
         for screen in reversed(self.screen_stack):

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -36,16 +35,9 @@ def check_file_name(text: str, suffix: str) -> tuple[str, Path]:
 
 
 class _Modal(ModalScreen):
-    """A dialog that closes once: a second Enter or Esc already queued when it closes must not
-    dismiss whatever screen is on top by then (Textual's dismiss pops the top screen)."""
+    """A dialog: Esc cancels."""
 
     BINDINGS = [Binding("escape", "cancel", "取消", id="dialog.cancel")]
-
-    def dismiss(self, result=None):
-        if getattr(self, "_closing", False) or not self.is_current:
-            return AwaitComplete.nothing()
-        self._closing = True
-        return super().dismiss(result)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
