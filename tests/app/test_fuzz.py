@@ -12,16 +12,16 @@ Quitting is taken out of the stream (`FuzzApp.action_quit` only counts), so rand
 cannot end the run; the quit dialog is fuzzed on its own with a callback that records the
 choice.
 
-Known bugs (found by this fuzz, each with a deterministic strict-xfail test at the bottom):
-  * a second key that reaches a closing dialog dismisses the screen below it - the editor;
-    so by default a burst ends after any key that may open or close a screen, and dialogs
-    get one key at a time, as a person types (NIANBAO_FUZZ_DIALOG_BURSTS=1 fuzzes the race);
-  * crashes whose signature is in KNOWN_CRASHES turn the phase into an xfail naming the bug
-    (the run cannot go on after a crash), so a new kind of crash still fails.
+Every crash this fuzz has found is fixed and pinned by a deterministic regression test at the
+bottom of this file (a second key reaching a closing dialog, long, NUL and folder file names,
+PageDown before a list is laid out, the review page before it is built, digits int() cannot
+read). A crash whose signature is listed in KNOWN_CRASHES would turn its phase into an xfail
+naming the bug (the run cannot go on after a crash); the list is empty, so any crash fails.
 
 Environment: NIANBAO_FUZZ_KEYS (keys per editor phase, default 80 to keep the file near a
 minute; 1500 for a long run; dialogs get half),
-NIANBAO_FUZZ_SEED, NIANBAO_FUZZ_DUMP (folder for the JSON of a crashing run's bursts, which
+NIANBAO_FUZZ_DIALOG_BURSTS=0 (dialogs get one key at a time, as a slow typist), NIANBAO_FUZZ_SEED,
+NIANBAO_FUZZ_DUMP (folder for the JSON of a crashing run's bursts, which
 `REPLAY` can feed back).
 """
 
@@ -58,7 +58,7 @@ from ..conftest import SEED
 SIZE = (100, 30)
 KEYS = int(os.environ.get("NIANBAO_FUZZ_KEYS", "80"))
 SEED_NO = int(os.environ.get("NIANBAO_FUZZ_SEED", "20250120"))
-DIALOGS_TAKE_BURSTS = os.environ.get("NIANBAO_FUZZ_DIALOG_BURSTS") == "1"
+DIALOGS_TAKE_BURSTS = os.environ.get("NIANBAO_FUZZ_DIALOG_BURSTS", "1") != "0"
 
 PRINTABLE = string.ascii_letters + string.digits + string.punctuation + " "
 CJK_PUNCT = "。,、;:?!“”‘’()《》【】—…·"
@@ -91,18 +91,8 @@ PASTES = [
     "\n" * 500,
 ]
 
-# Crashes already reported (signature: exception type, where, words) -> the test that pins it.
-KNOWN_CRASHES = [
-    ("OSError", "dialogs.py", "File name too long", "test_a_very_long_file_name_in_a_dialog_is_refused_politely"),
-    ("ValueError", "dialogs.py", "has an empty name", "test_a_folder_name_in_a_dialog_is_refused_politely"),
-    ("ScreenStackError", "", "Can't pop screen", "test_a_second_key_in_a_closing_dialog_does_not_close_the_editor"),
-    ("KeyError", "_option_list.py", "", "test_page_down_before_a_list_is_laid_out"),
-    ("ValueError", "draft.py", "embedded null byte", "test_a_nul_in_a_file_name_is_refused_politely"),
-    ("NoMatches", "review.py", "#review-findings", "test_jumping_to_the_review_from_the_command_palette"),
-    ("NoMatches", "editor.py", "#review-findings", "test_jumping_to_the_review_from_the_command_palette"),
-    ("ValueError", "values.py", "invalid literal for int()", "test_digits_that_int_cannot_read_are_refused"),
-    ("ValueError", "dialogs.py", "invalid literal for int()", "test_digits_that_int_cannot_read_are_refused"),
-]
+# Crashes reported and not yet fixed: (exception type, where, words, the test that pins it).
+KNOWN_CRASHES: list[tuple[str, str, str, str]] = []
 
 
 def token(rnd: random.Random):
@@ -406,8 +396,6 @@ def paste(app, text: str) -> None:
     app._driver.send_message(event)
 
 
-@pytest.mark.xfail(strict=False, reason="BUG: Screen.dismiss pops whatever screen is on top; a second Enter/Esc queued "
-                   "before a dialog has closed dismisses the EditorScreen too (blank app; Ctrl+Q then quits without asking)")
 @pytest.mark.parametrize(("opener", "keys"), [
     ("f3", ("enter", "enter")),  # 另存为, Enter twice
     ("f6", ("enter", "escape")),  # 导出, Enter then Esc
@@ -424,8 +412,6 @@ async def test_a_second_key_in_a_closing_dialog_does_not_close_the_editor(workdi
         assert app.editor is not None, [type(s).__name__ for s in app.screen_stack]
 
 
-@pytest.mark.xfail(strict=False, reason="BUG: PathScreen._submit (and NewDraftScreen) call Path.is_dir()/exists(), "
-                   "which raise OSError ENAMETOOLONG for a name over 255 bytes: the app crashes")
 @pytest.mark.parametrize("opener", ["f3", "f6"])
 async def test_a_very_long_file_name_in_a_dialog_is_refused_politely(workdir, opener):
     app = NianbaoApp(workdir / "seed.toml")
@@ -441,8 +427,6 @@ async def test_a_very_long_file_name_in_a_dialog_is_refused_politely(workdir, op
         assert isinstance(app.screen, PathScreen)  # still asking, with a message
 
 
-@pytest.mark.xfail(strict=False, reason="BUG: PathScreen._submit calls path.with_name() on '/' or '.': "
-                   "ValueError 'has an empty name' crashes the app")
 @pytest.mark.parametrize("name", ["/", "."])
 async def test_a_folder_name_in_a_dialog_is_refused_politely(workdir, name):
     app = NianbaoApp(workdir / "seed.toml")
@@ -458,9 +442,6 @@ async def test_a_folder_name_in_a_dialog_is_refused_politely(workdir, name):
         assert isinstance(app.screen, PathScreen)
 
 
-@pytest.mark.xfail(strict=False, reason="BUG (Textual 8.2 OptionList): PageUp/PageDown reaching a list that is not laid "
-                   "out yet raises KeyError in OptionList._move_page - e.g. Ctrl+P then PageDown in one burst; also "
-                   "seen on 检查与导出's problem list right after switching to it")
 @pytest.mark.parametrize("key", ["pagedown", "pageup"])
 async def test_page_down_before_a_list_is_laid_out(workdir, key):
     app = NianbaoApp(workdir / "seed.toml")
@@ -470,8 +451,6 @@ async def test_page_down_before_a_list_is_laid_out(workdir, key):
         await settle(pilot)
 
 
-@pytest.mark.xfail(strict=False, reason="BUG: PathScreen accepts a name with NUL (Path.is_dir() is False for it); "
-                   "save_draft/atomic_write then raise ValueError 'embedded null byte', which nothing catches")
 @pytest.mark.parametrize("opener", ["f3", "f6"])
 async def test_a_nul_in_a_file_name_is_refused_politely(workdir, opener):
     app = NianbaoApp(workdir / "seed.toml")
@@ -487,10 +466,6 @@ async def test_a_nul_in_a_file_name_is_refused_politely(workdir, opener):
         assert app.editor is not None
 
 
-@pytest.mark.xfail(strict=False, reason="BUG: right after the review page is first mounted its children do not exist "
-                   "yet; ReviewPane.refresh_review (palette 跳转: 检查与导出 / 检查: 全部问题) and "
-                   "EditorScreen.action_accept_warning (F12 then F7 in one burst, from 六) query '#review-findings' "
-                   "and crash with NoMatches")
 @pytest.mark.parametrize("how", ["palette:检查与导出", "palette:全部问题", "keys:f12+f7"])
 async def test_jumping_to_the_review_from_the_command_palette(workdir, how):
     from .keys import type_keys
@@ -513,9 +488,6 @@ async def test_jumping_to_the_review_from_the_command_palette(workdir, how):
         assert app.editor is not None and app.editor.entry == REVIEW_ENTRY
 
 
-@pytest.mark.xfail(strict=False, reason="BUG: str.isdigit() is true for 128 characters int() cannot read ('⓻', '𑁚'…; "
-                   "NFKC leaves 69 of them): values.parse_input (a table cell) and NewDraftScreen's 年度 then raise "
-                   "ValueError and the app crashes; meta_form shows int()'s English message. Use isdecimal() or [0-9]")
 @pytest.mark.parametrize("where", ["cell", "new-draft-year"])
 async def test_digits_that_int_cannot_read_are_refused(workdir, where):
     from textual.widgets import Select

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -35,9 +36,17 @@ def check_file_name(text: str, suffix: str) -> tuple[str, Path]:
 
 
 class _Modal(ModalScreen):
-    """A dialog: Esc cancels."""
+    """A dialog that closes once: a second Enter or Esc already queued when it closes must not
+    dismiss whatever screen is on top by then (Textual's dismiss pops the top screen)."""
 
     BINDINGS = [Binding("escape", "cancel", "取消", id="dialog.cancel")]
+
+    def dismiss(self, result=None):
+        # Not `_closing`: that name is Textual's own (MessagePump) and would stop the pump.
+        if getattr(self, "_dismissed", False) or not self.is_current:
+            return AwaitComplete.nothing()
+        self._dismissed = True
+        return super().dismiss(result)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
