@@ -10,6 +10,7 @@ import sys
 from tui.app.app import NianbaoApp
 from tui.app.screens.dialogs import ChoiceScreen
 from tui.app.screens.editor import EditorScreen
+from tui.draft import load_draft
 from tui.lock import lock_path
 
 from ..conftest import SEED
@@ -57,3 +58,67 @@ async def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path):
         assert json.loads(lock_path(path).read_text())["pid"] != dead.pid
         assert any("没有正常退出" in n.message for n in app._notifications)
     assert not lock_path(path).exists()  # released when the app ends
+
+
+async def _save_as(pilot, app, name: str) -> None:
+    await pilot.press("f3")
+    await pilot.pause()
+    field = app.screen.query_one("#path")
+    field.value = ""
+    await pilot.press(*name, "enter")
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def test_save_as_moves_the_lock_to_the_new_file(tmp_path):
+    path, copy = tmp_path / "d.toml", tmp_path / "副本.toml"
+    shutil.copy(SEED, path)
+    app = NianbaoApp(path, folder=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert lock_path(path).exists()
+        await _save_as(pilot, app, str(copy))
+        assert isinstance(app.screen, EditorScreen) and app.editor.session.path == copy
+        assert lock_path(copy).exists() and not lock_path(path).exists()
+    assert not lock_path(copy).exists()
+
+
+async def test_save_as_over_an_existing_file_asks_first(tmp_path):
+    path, other = tmp_path / "d.toml", tmp_path / "other.toml"
+    shutil.copy(SEED, path)
+    other.write_text("# someone's file\n", encoding="utf-8")
+    app = NianbaoApp(path, folder=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await _save_as(pilot, app, str(other))
+        assert "已存在" in app.screen.query_one(".dialog-title").render().plain
+        await pilot.press("escape")
+        await pilot.pause()
+        assert other.read_text(encoding="utf-8") == "# someone's file\n"
+        assert app.editor.session.path == path
+        await _save_as(pilot, app, str(other))
+        await pilot.click("#yes")
+        await pilot.pause()
+        assert app.editor.session.path == other and load_draft(other).meta == load_draft(path).meta
+
+
+async def test_save_as_onto_a_draft_open_elsewhere_is_refused(tmp_path):
+    path, taken = tmp_path / "d.toml", tmp_path / "taken.toml"
+    shutil.copy(SEED, path)
+    shutil.copy(SEED, taken)
+    before = taken.read_bytes()
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        _foreign_lock(taken, other.pid)
+        app = NianbaoApp(path, folder=tmp_path)
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            await pilot.pause()
+            await _save_as(pilot, app, str(taken))
+            await pilot.click("#yes")  # overwrite it? yes - but its lock is live
+            await pilot.pause()
+            assert app.editor.session.path == path
+            assert any("不能保存到这里" in n.message and str(other.pid) in n.message for n in app._notifications)
+        assert taken.read_bytes() == before
+    finally:
+        other.kill()
+        other.wait()

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
 
 from textual.app import App, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.screen import Screen
 
 from ..draft import new_draft, save_draft
 from ..errors import NianbaoError
-from ..lock import REFRESH_EVERY, DraftLocked, Lock, acquire
+from ..lock import REFRESH_EVERY, DraftLocked, Lock, acquire, lock_path
 from ..recovery import differences, load_recovery, pending_recovery, remove_recovery
 from ..session import REVIEW_ENTRY, Session
 from ..template import load_template
@@ -46,6 +48,13 @@ class NianbaoApp(App):
             self.open_draft(self.start_path)
         else:
             self.push_screen(StartScreen(self.folder))
+
+    def pop_screen(self):
+        # The start screen and the editor are never closed by popping: a late second dismiss
+        # (a dialog's, or the command palette's) must not leave a blank app behind.
+        if isinstance(self.screen, (EditorScreen, StartScreen)):
+            return AwaitComplete.nothing()
+        return super().pop_screen()
 
     @property
     def editor(self) -> EditorScreen | None:
@@ -99,7 +108,7 @@ class NianbaoApp(App):
 
     def _after_recover(self, session: Session, recovered, choice: str | None) -> None:
         if choice == "restore":
-            session = Session(recovered, session.path, session.previous)
+            session = Session(recovered, session.path, session.previous, session.disk)
             session.dirty = True
             self.notify("已恢复自动保存的内容,请检查后保存(F2)", timeout=6)
         elif choice == "discard" and session.path:
@@ -136,6 +145,23 @@ class NianbaoApp(App):
             self.open_draft(request.path)
 
         self.push_screen(NewDraftScreen(template, year, folder), create)
+
+    def lock_draft(self, path: Path) -> None:
+        """Hold a lock on `path` too (another name for the open draft). Raises DraftLocked."""
+        lock = acquire(path)
+        self.locks.append(lock)
+        if lock.problem:
+            self.notify(lock.problem, severity="warning", timeout=8)
+
+    def unlock_draft(self, path: Path) -> None:
+        """Release this app's locks on `path` (the draft now lives under another name)."""
+        keep, target = [], os.path.abspath(lock_path(path))
+        for lock in self.locks:
+            if os.path.abspath(lock.file) == target:
+                lock.release()
+            else:
+                keep.append(lock)
+        self.locks = keep
 
     def release_locks(self) -> None:
         for lock in self.locks:

@@ -21,6 +21,7 @@ from textual.widgets import ContentSwitcher, Footer, Header, OptionList
 
 from ...checks import Finding
 from ...draft import DraftError
+from ...lock import DraftLocked
 from ...recovery import remove_recovery, write_recovery
 from ...session import META_ENTRY, REVIEW_ENTRY, Session
 from ..recent import remember
@@ -423,21 +424,50 @@ class EditorScreen(Screen):
     def action_save_as(self) -> None:
         default = str(self.session.path) if self.session.path else "年报草稿.toml"
 
-        def done(path: Path | None) -> None:
+        def chosen(path: Path | None) -> None:
             if path is None:
                 return
-            old = self.session.path
-            try:
-                self.session.save(path)
-            except DraftError as exc:
-                self.notify(str(exc), severity="error", timeout=10)
+            if not self._same_file(path) and path.exists():
+                self.app.push_screen(
+                    ConfirmScreen(f"{path.name} 已存在,覆盖它吗?", yes="覆盖", no="取消"),
+                    lambda yes: self._save_as(path) if yes else None,
+                )
                 return
-            if old and old != path:
-                remove_recovery(old)
-            self._update_header()
-            self.notify(f"已另存为 {path}", timeout=3)
+            self._save_as(path)
 
-        self.app.push_screen(PathScreen("另存为", default, ".toml"), done)
+        self.app.push_screen(PathScreen("另存为", default, ".toml"), chosen)
+
+    def _same_file(self, path: Path) -> bool:
+        old = self.session.path
+        try:
+            return old is not None and old.resolve() == path.resolve()
+        except (OSError, RuntimeError):
+            return False
+
+    def _save_as(self, path: Path) -> None:
+        """Save under `path`; the lock moves with the draft (the new file is locked before it
+        is written, the old one released after)."""
+        old, moving = self.session.path, not self._same_file(path)
+        if moving:
+            try:
+                self.app.lock_draft(path)
+            except DraftLocked as exc:
+                self.notify(f"不能保存到这里:{exc}", severity="error", timeout=10)
+                return
+        try:
+            self.session.save(path)
+        except DraftError as exc:
+            if moving:
+                self.app.unlock_draft(path)
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        if moving and old is not None:
+            self.app.unlock_draft(old)
+            remove_recovery(old)
+        remove_recovery(path)
+        self._update_header()
+        self.notify(f"已另存为 {path}", timeout=3)
+        remember(path)
 
     def action_export(self) -> None:
         base = self.session.path.with_suffix(".md") if self.session.path else Path("年报.md")
