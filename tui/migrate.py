@@ -422,13 +422,26 @@ def migrate_file(path: Path | str, *, dry_run: bool = False, backup: bool = True
     The migrated text is parsed as a draft before anything is written, so a migration that
     produced an invalid draft never reaches the disk.
     """
-    from .draft import DraftError, atomic_write, parse_draft, parse_toml, read_text
+    from .draft import read_text
+    from .lock import acquire
 
     path = Path(path)
     text = read_text(path)
     new_text, report = migrate_text(text, str(path))
     if new_text is None or dry_run:
         return report, None
+    # A running app holding the draft would overwrite the migration (or lose its own work).
+    with acquire(path):
+        text = read_text(path)  # as it is now that nobody else can be writing it
+        new_text, report = migrate_text(text, str(path))
+        if new_text is None:
+            return report, None
+        return report, _write_migrated(path, text, new_text, backup)
+
+
+def _write_migrated(path: Path, text: str, new_text: str, backup: bool) -> Path | None:
+    from .draft import DraftError, atomic_write, parse_draft, parse_toml
+
     parse_draft(new_text, f"{path}(迁移后)")
     head = parse_toml(text, str(path)).get("draft")
     old_version = head.get("template_version", "old") if isinstance(head, dict) else "old"
@@ -440,4 +453,4 @@ def migrate_file(path: Path | str, *, dry_run: bool = False, backup: bool = True
         atomic_write(path, new_text.encode("utf-8"))
     except OSError as exc:
         raise DraftError(f"{path}:无法写入迁移后的草稿({exc.strerror or exc}),原文件未改动") from None
-    return report, bak
+    return bak

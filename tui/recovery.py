@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .draft import Draft, DraftError, atomic_write, dumps, parse_draft, read_text, save_draft
 from .errors import EXIT_OK, EXIT_UNUSABLE
+from .lock import acquire
 
 
 def recovery_path(path: Path | str) -> Path:
@@ -102,6 +103,21 @@ def recover_command(args) -> int:
         print(f"nianbao:恢复文件无法读取:{exc}", file=os.sys.stderr)
         return EXIT_UNUSABLE
     saved = load_draft(path) if path.exists() else None
+    if args.discard or args.apply:
+        # Changing the draft or its recovery file under a running app would lose that app's work:
+        # hold the draft's lock while we do it (raises DraftLocked, exit code 2, if it is open).
+        with acquire(path):
+            return _apply_or_discard(args, path, rec, saved, recovered)
+    diffs = differences(saved, recovered) if saved else []
+    newer = "比草稿新" if pending_recovery(path) else "比草稿旧"
+    print(f"恢复文件 {rec}({newer}),与已保存的草稿有 {len(diffs)} 处不同:")
+    for d in diffs:
+        print(f"  {d.place}:{d.saved or '空'} → {d.recovered or '空'}")
+    print("恢复:nianbao recover --apply 草稿;丢弃:nianbao recover --discard 草稿")
+    return EXIT_OK
+
+
+def _apply_or_discard(args, path: Path, rec: Path, saved, recovered) -> int:
     if args.discard:
         remove_recovery(path)
         print(f"已删除恢复文件 {rec}")
@@ -111,10 +127,4 @@ def recover_command(args) -> int:
         save_draft(recovered, path)
         remove_recovery(path)
         print(f"已用恢复文件更新 {path}({len(diffs)} 处不同)")
-        return EXIT_OK
-    newer = "比草稿新" if pending_recovery(path) else "比草稿旧"
-    print(f"恢复文件 {rec}({newer}),与已保存的草稿有 {len(diffs)} 处不同:")
-    for d in diffs:
-        print(f"  {d.place}:{d.saved or '空'} → {d.recovered or '空'}")
-    print("恢复:nianbao recover --apply 草稿;丢弃:nianbao recover --discard 草稿")
     return EXIT_OK
