@@ -297,3 +297,39 @@ def test_older_drafts_migrate_on_load_and_with_the_cli(tmp_path, monkeypatch, ca
     assert "[tables.t3.carried_over]" in draft_path.read_text(encoding="utf-8")
     assert (tmp_path / "old.toml.v1.bak").exists()
     assert main(["migrate", str(draft_path)]) == 0 and "无需迁移" in capsys.readouterr().out
+
+
+def test_migrate_file_refuses_while_a_running_nianbao_holds_the_draft(v2, tmp_path):
+    import json
+    import socket
+    import subprocess
+    import sys
+
+    from tui.lock import DraftLocked, lock_path
+
+    path = tmp_path / "v1.toml"
+    original = version1_text().encode("utf-8")
+    path.write_bytes(original)
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lock_path(path).write_text(json.dumps({"pid": holder.pid, "host": socket.gethostname(), "token": "x"}))
+        with pytest.raises(DraftLocked, match=str(holder.pid)):
+            migrate.migrate_file(path)
+        assert path.read_bytes() == original
+        assert migrate.migrate_file(path, dry_run=True)[0]  # a dry run only reads: allowed
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_template_with_a_broken_migration_is_refused_when_loaded():
+    from tui.template import TemplateError
+
+    data = tomllib.loads((ROOT / "schema" / "gov-info-disclosure-2021.toml").read_text(encoding="utf-8"))
+    data["migrations"] = [{"from_version": 1, "to_version": 2, "steps": [{"op": "copy", "from": "a", "to": "b"}]}]
+    data["template"]["version"] = 2
+    with pytest.raises(TemplateError, match="op “copy” 无效"):
+        parse_template(data, "t.toml")
+    data["migrations"] = {"from_version": 1}
+    with pytest.raises(TemplateError, match=re.escape("[[migrations]]")):
+        parse_template(data, "t.toml")

@@ -12,6 +12,7 @@ import re
 from importlib import resources
 from pathlib import Path
 
+from . import migrate
 from .errors import TemplateError
 from .expr import compile_template
 from .model import (  # noqa: F401  (re-exported: the model is part of this module's face)
@@ -203,6 +204,8 @@ def parse_template(data: dict, path: str = "<模板>") -> Template:
             tid, _, rid = ref.partition(".")
             if tid not in tables or rid not in tables[tid].row_by_id:
                 raise TemplateError(f"模板 {path}:[carry] 引用了不存在的行 “{ref}”")
+    if not isinstance(data.get("migrations", []), list):
+        raise TemplateError(f"模板 {path}:migrations 应写成 [[migrations]] 表数组")
     template = Template(
         id=_req(head, "id", "[template]", path),
         version=_req(head, "version", "[template]", path, int),
@@ -219,6 +222,11 @@ def parse_template(data: dict, path: str = "<模板>") -> Template:
         carry_meta=carry_meta,
         carry_rows=carry_rows,
     )
+    # A broken migration is refused with the template, not when a clerk opens an old draft.
+    try:
+        migrate.validate(template.migrations, template.version, path)
+    except migrate.MigrationError as exc:
+        raise TemplateError(str(exc)) from None
     # Compiling needs the whole template (names of tables, rows, sections).
     compile_template(template)
     return template
