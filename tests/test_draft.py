@@ -181,3 +181,34 @@ def test_any_valid_draft_survives_save_and_load(d):
     assert {k: v for k, v in again.meta.items() if v not in ("", None)} == {k: v for k, v in d.meta.items() if v not in ("", None)}
     assert again.texts == {k: normalize_newlines(v) for k, v in d.texts.items()}
     assert again.values == d.values
+
+
+def test_save_returns_the_bytes_written_and_the_session_stamps_them(tmp_path):
+    from tui.ondisk import Stamp, changed_since
+    from tui.session import Session
+
+    path = tmp_path / "d.toml"
+    path.write_bytes(SEED.read_bytes())
+    session = Session.open(path)
+    assert session.disk == Stamp.of_bytes(SEED.read_bytes(), path.stat().st_mtime_ns)
+    session.set_value(("t2", "licensing", "decisions"), 41)
+    session.save()
+    written = path.read_bytes()
+    assert session.disk.sha256 == Stamp.of_bytes(written).sha256
+    assert not changed_since(path, session.disk)
+    assert save_draft(load_draft(path), tmp_path / "e.toml") == (tmp_path / "e.toml").read_bytes()
+
+
+def test_a_save_sweeps_temporary_files_that_crashed_saves_left(tmp_path):
+    import time
+
+    path = tmp_path / "d.toml"
+    old, fresh, other = tmp_path / ".d.toml.abc123.tmp", tmp_path / ".d.toml.def456.tmp", tmp_path / ".e.toml.x.tmp"
+    for leftover in (old, fresh, other):
+        leftover.write_text("half a dra")
+    long_ago = time.time() - 2 * 3600
+    os.utime(old, (long_ago, long_ago))
+    os.utime(other, (long_ago, long_ago))
+    save_draft(load_draft(SEED), path)
+    assert not old.exists()
+    assert fresh.exists() and other.exists()  # a save in progress elsewhere; another draft's

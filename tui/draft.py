@@ -22,6 +22,7 @@ import tomli_w
 
 from . import __version__, migrate
 from .errors import NianbaoError
+from .ondisk import Stamp
 from .template import CellRef, Template, TemplateError, load_template
 from .values import ValueProblem, check_stored
 
@@ -132,6 +133,12 @@ MAX_DRAFT_BYTES = 5 * 1024 * 1024  # a report is a few KB; anything this big is 
 
 def read_text(path: Path) -> str:
     """A draft file's text; every way a file can be unreadable becomes a DraftError."""
+    return read_text_stamped(path)[0]
+
+
+def read_text_stamped(path: Path) -> tuple[str, Stamp]:
+    """The text and the stamp of exactly the bytes read (not of a second read, which another
+    writer could already have changed)."""
     try:
         st = os.stat(path)
         if stat.S_ISDIR(st.st_mode):
@@ -152,7 +159,7 @@ def read_text(path: Path) -> str:
     if not data.strip():
         raise DraftError(f"{path}:文件是空的,不是草稿(新建草稿请用 nianbao new)")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), Stamp.of_bytes(data, st.st_mtime_ns)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise DraftError(f"{path} 第 {line} 行:不是 UTF-8 编码的文本(请另存为 UTF-8)") from None
@@ -179,9 +186,14 @@ def parse_toml(text: str, path: str) -> dict:
 
 
 def load_draft(path: Path | str) -> Draft:
+    return load_draft_stamped(path)[0]
+
+
+def load_draft_stamped(path: Path | str) -> tuple[Draft, Stamp]:
+    """The draft and the stamp of the bytes it was parsed from (for conflict detection)."""
     path = Path(path)
-    text = read_text(path)
-    return parse_draft(text, str(path))
+    text, seen = read_text_stamped(path)
+    return parse_draft(text, str(path)), seen
 
 
 def load_previous(draft: Draft, path: Path | str) -> Draft | None:
@@ -435,10 +447,30 @@ def atomic_write(path: Path, data: bytes) -> None:
             os.close(dfd)
     except OSError:
         pass  # some file systems cannot fsync a folder; the rename is still atomic
+    _sweep_leftovers(folder, path.name)
 
 
-def save_draft(draft: Draft, path: Path | str, touch: bool = True) -> None:
-    """Save atomically. Raises DraftError with the reason (read-only folder, disk full…)."""
+LEFTOVER_AGE = 3600  # seconds: a temporary file this old was left by a save that crashed
+
+
+def _sweep_leftovers(folder: Path, name: str) -> None:
+    """Remove temporary files that crashed saves of `name` left behind (never a fresh one,
+    which may belong to a save in progress in another process)."""
+    import glob
+    import time
+
+    cutoff = time.time() - LEFTOVER_AGE
+    for leftover in glob.glob(os.path.join(glob.escape(str(folder)), f".{glob.escape(name)}.*.tmp")):
+        try:
+            if os.lstat(leftover).st_mtime < cutoff:
+                os.unlink(leftover)
+        except OSError:
+            pass
+
+
+def save_draft(draft: Draft, path: Path | str, touch: bool = True) -> bytes:
+    """Save atomically and return the bytes written. Raises DraftError with the reason
+    (read-only folder, disk full…)."""
     path = Path(path)
     if touch:
         draft.updated = now()
@@ -453,3 +485,4 @@ def save_draft(draft: Draft, path: Path | str, touch: bool = True) -> None:
         reason = "磁盘已满" if exc.errno == 28 else (exc.strerror or str(exc))
         raise DraftError(f"{path}:保存失败({reason}),原文件未改动,请另存到其他位置") from None
     draft.raw = tomllib.loads(data.decode("utf-8"), parse_float=Decimal)
+    return data

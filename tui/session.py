@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .checks import ERROR, Finding, check, context_for, counts
 from .ondisk import Stamp, changed_since, describe_change, stamp
-from .draft import Acknowledgement, Draft, DraftError, load_draft, load_previous, normalize_newlines, now, save_draft
+from .draft import Acknowledgement, Draft, DraftError, load_draft_stamped, load_previous, normalize_newlines, now, save_draft
 
 # Navigator entries besides the template's sections.
 META_ENTRY = "meta"
@@ -28,7 +28,7 @@ class SectionState:
 
 
 class Session:
-    def __init__(self, draft: Draft, path: Path | None, previous: Draft | None = None):
+    def __init__(self, draft: Draft, path: Path | None, previous: Draft | None = None, disk: Stamp | None = None):
         self.draft = draft
         self.path = Path(path) if path else None
         self.previous = previous
@@ -36,19 +36,20 @@ class Session:
         self.generation = 0  # bumps on every change; autosave compares it
         self.findings: list[Finding] = []
         self.previous_note = ""
-        self.disk: Stamp | None = stamp(self.path) if self.path else None  # the file as we know it
+        # The file as we know it: the stamp of the bytes we parsed or wrote, never of a later read.
+        self.disk: Stamp | None = disk if disk is not None else (stamp(self.path) if self.path else None)
         self.recheck()
 
     @classmethod
     def open(cls, path: Path | str) -> Session:
         path = Path(path)
-        draft = load_draft(path)
+        draft, seen = load_draft_stamped(path)
         previous, note = None, ""
         try:
             previous = load_previous(draft, path)
         except DraftError as exc:
             note = f"上年草稿无法读取,跨年度检查已跳过:{exc}"
-        s = cls(draft, path, previous)
+        s = cls(draft, path, previous, seen)
         s.previous_note = note
         return s
 
@@ -154,9 +155,9 @@ class Session:
 
     def reload(self) -> None:
         """Replace the draft with the file on disk (after a conflict, on request)."""
-        fresh = load_draft(self.path)
+        fresh, seen = load_draft_stamped(self.path)
         self.draft = fresh
-        self.disk = stamp(self.path)
+        self.disk = seen
         self.dirty = False
         self.generation += 1
         self.recheck()
@@ -165,9 +166,9 @@ class Session:
         target = Path(path) if path else self.path
         if target is None:
             raise DraftError("还没有文件名,请用“另存为”")
-        save_draft(self.draft, target)
+        written = save_draft(self.draft, target)
         self.path = target
-        self.disk = stamp(target)
+        self.disk = Stamp.of_bytes(written)
         self.dirty = False
         return target
 
