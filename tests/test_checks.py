@@ -466,6 +466,16 @@ def test_w5g_breakdown_does_not_add_up():
     assert f.section == "s1" and f.cells == ()
 
 
+
+def test_a_run_of_thousands_of_digits_in_a_text_is_not_a_figure():
+    """int() refuses over 4300 digits; such a run is a paste accident, not a number to check."""
+    d = sample()
+    d.texts["s1.active"] = "公开信息" + "9" * 5000 + "条。其中文件1条,指南2条。"
+    d.texts["s1.requests"] = "本年共收到政府信息公开申请" + "8" * 5000 + "件。"
+    found = check(d)
+    assert not [f for f in found if "无法计算" in f.message]
+    assert not of(found, "W5g") and not of(found, "W5")
+
 @pytest.mark.parametrize(
     "phrase", ["国办发〔2021〕30号", "国办公开办函〔2019〕60号", "本年新制作数量", "其他对外管理服务事项", "采购总金额"]
 )

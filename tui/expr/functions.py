@@ -83,6 +83,14 @@ def _alltext(ctx) -> str:
     return hit
 
 
+MAX_FIGURE_DIGITS = 15  # a longer run of digits in a text is an ID or a typo, not a figure
+
+
+def _figure(digits: str) -> int | None:
+    """A figure written in a text, or None for a run of digits too long to be one."""
+    return int(digits) if len(digits) <= MAX_FIGURE_DIGITS else None
+
+
 _BREAKDOWN = re.compile(r"(\d+)\s*(条|件|篇|个|项)[。.,;:]?\s*其中[,:]?([^。]*)")
 _PAREN = re.compile(r"\([^)]*\)")
 
@@ -94,12 +102,13 @@ def _breakdowns(ctx, text) -> list[dict]:
     for m in _BREAKDOWN.finditer(t):
         unit = m.group(2)
         tail = _PAREN.sub("", m.group(3))
-        parts = [int(x) for x in re.findall(r"(\d+)\s*" + unit, tail)]
-        if len(parts) < 2:
+        parts = [_figure(x) for x in re.findall(r"(\d+)\s*" + unit, tail)]
+        total = _figure(m.group(1))
+        if len(parts) < 2 or total is None or None in parts:
             continue
         lead = t[max(0, m.start() - 10) : m.start()].split("\n")[-1]
         lead = re.split(r"[,;:。]", lead)[-1]
-        out.append({"total": int(m.group(1)), "parts": sum(parts), "unit": unit, "text": f"{lead}{m.group(1)}{unit}"})
+        out.append({"total": total, "parts": sum(parts), "unit": unit, "text": f"{lead}{m.group(1)}{unit}"})
     return out
 
 
@@ -224,8 +233,8 @@ def _numbers(ctx, text, regex) -> list[int]:
     out = []
     for m in regex.finditer(_norm(ctx, text)):
         g = m.group(1) if regex.groups else m.group(0)
-        if g and g.isdecimal():
-            out.append(int(g))
+        if g and g.isdecimal() and (n := _figure(g)) is not None:
+            out.append(n)
     return out
 
 
