@@ -1,13 +1,18 @@
 """Recovery files: unsaved work written beside the draft, like Vim's swap files.
 
 `.NAME.toml.recover` holds the whole draft as it was in the app within a second of the last
-change; saving the draft removes it. Opening a draft with a newer recovery file offers to
-restore it (in the app, and with `nianbao recover`).
+change; saving the draft removes it. Opening a draft that has a recovery file holding
+something else than the draft offers to restore it (in the app, and with `nianbao recover`).
+
+A recovery file is never overwritten by another session: when the clerk puts the decision
+off (稍后), or opens a draft that another running nianbao holds, the session writes
+`.NAME.toml.recover.2` (the first free number) instead, like Vim's `.swo` beside a `.swp`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,20 +21,47 @@ from .errors import EXIT_OK, EXIT_UNUSABLE
 from .lock import acquire
 
 
-def recovery_path(path: Path | str) -> Path:
+def recovery_path(path: Path | str, number: int = 1) -> Path:
     path = Path(path)
-    return path.with_name(f".{path.name}.recover")
+    return path.with_name(f".{path.name}.recover" + ("" if number == 1 else f".{number}"))
 
 
-def write_recovery(draft: Draft, path: Path | str) -> Path:
-    target = recovery_path(path)
+def recovery_files(path: Path | str) -> list[Path]:
+    """Every recovery file of the draft, the newest first."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    pattern = re.compile(re.escape(f".{path.name}.recover") + r"(\.[0-9]{1,6})?")
+    found = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    for name in names:
+        if pattern.fullmatch(name):
+            try:
+                found.append((os.stat(folder / name).st_mtime_ns, folder / name))
+            except OSError:
+                pass
+    return [p for _, p in sorted(found, key=lambda x: (-x[0], str(x[1])))]
+
+
+def free_recovery_path(path: Path | str) -> Path:
+    """Where a new session of the draft may write its recovery file without touching another's."""
+    number = 1
+    while recovery_path(path, number).exists() or recovery_path(path, number).is_symlink():
+        number += 1
+    return recovery_path(path, number)
+
+
+def write_recovery(draft: Draft, path: Path | str, target: Path | None = None) -> Path:
+    target = target or recovery_path(path)
     atomic_write(target, dumps(draft).encode("utf-8"))
     return target
 
 
-def remove_recovery(path: Path | str) -> None:
+def remove_recovery(path: Path | str, target: Path | None = None) -> None:
     try:
-        recovery_path(path).unlink()
+        (target or recovery_path(path)).unlink()
     except FileNotFoundError:
         pass
 
@@ -37,20 +69,27 @@ def remove_recovery(path: Path | str) -> None:
 def pending_recovery(path: Path | str) -> Path | None:
     """The recovery file if it exists and is newer than the draft."""
     rec = recovery_path(path)
+    return rec if is_newer(rec, path) else None
+
+
+def is_newer(rec: Path, path: Path | str) -> bool:
     try:
         rec_time = rec.stat().st_mtime
     except OSError:
-        return None
+        return False
     try:
         draft_time = Path(path).stat().st_mtime
     except OSError:
-        return rec
-    return rec if rec_time >= draft_time else None
+        return True
+    return rec_time >= draft_time
+
+
+def read_recovery_file(rec: Path) -> Draft:
+    return parse_draft(read_text(rec), str(rec))
 
 
 def load_recovery(path: Path | str) -> Draft:
-    rec = recovery_path(path)
-    return parse_draft(read_text(rec), str(rec))
+    return read_recovery_file(recovery_path(path))
 
 
 @dataclass(frozen=True)
@@ -89,42 +128,52 @@ def _short(text: str, width: int = 30) -> str:
 
 
 def recover_command(args) -> int:
-    """`nianbao recover DRAFT [--apply | --discard]`."""
+    """`nianbao recover DRAFT [--apply | --discard]`: list the recovery files and what they
+    would change; apply or discard the newest."""
     from .draft import load_draft
 
     path = Path(args.draft)
-    rec = recovery_path(path)
-    if not rec.exists():
+    files = recovery_files(path)
+    if not files:
         print(f"{path}:没有恢复文件,无需恢复")
         return EXIT_OK
-    try:
-        recovered = load_recovery(path)
-    except DraftError as exc:
-        print(f"nianbao:恢复文件无法读取:{exc}", file=os.sys.stderr)
-        return EXIT_UNUSABLE
     saved = load_draft(path) if path.exists() else None
     if args.discard or args.apply:
         # Changing the draft or its recovery file under a running app would lose that app's work:
         # hold the draft's lock while we do it (raises DraftLocked, exit code 2, if it is open).
         with acquire(path):
-            return _apply_or_discard(args, path, rec, saved, recovered)
-    diffs = differences(saved, recovered) if saved else []
-    newer = "比草稿新" if pending_recovery(path) else "比草稿旧"
-    print(f"恢复文件 {rec}({newer}),与已保存的草稿有 {len(diffs)} 处不同:")
-    for d in diffs:
-        print(f"  {d.place}:{d.saved or '空'} → {d.recovered or '空'}")
-    print("恢复:nianbao recover --apply 草稿;丢弃:nianbao recover --discard 草稿")
-    return EXIT_OK
+            return _apply_or_discard(args, path, files, saved)
+    unreadable = 0
+    for rec in files:
+        try:
+            recovered = read_recovery_file(rec)
+        except DraftError as exc:
+            print(f"nianbao:恢复文件无法读取:{exc}", file=os.sys.stderr)
+            unreadable += 1
+            continue
+        diffs = differences(saved, recovered) if saved else []
+        newer = "比草稿新" if is_newer(rec, path) else "比草稿旧"
+        print(f"恢复文件 {rec}({newer}),与已保存的草稿有 {len(diffs)} 处不同:")
+        for d in diffs:
+            print(f"  {d.place}:{d.saved or '空'} → {d.recovered or '空'}")
+    print("恢复:nianbao recover --apply 草稿;丢弃:nianbao recover --discard 草稿(都只处理最新的一个)")
+    return EXIT_UNUSABLE if unreadable == len(files) else EXIT_OK
 
 
-def _apply_or_discard(args, path: Path, rec: Path, saved, recovered) -> int:
+def _apply_or_discard(args, path: Path, files: list[Path], saved) -> int:
+    rec = files[0]
+    rest = f";还有 {len(files) - 1} 个较旧的恢复文件" if len(files) > 1 else ""
     if args.discard:
-        remove_recovery(path)
-        print(f"已删除恢复文件 {rec}")
+        remove_recovery(path, rec)
+        print(f"已删除恢复文件 {rec}{rest}")
         return EXIT_OK
+    try:
+        recovered = read_recovery_file(rec)
+    except DraftError as exc:
+        print(f"nianbao:恢复文件无法读取:{exc}", file=os.sys.stderr)
+        return EXIT_UNUSABLE
     diffs = differences(saved, recovered) if saved else []
-    if args.apply:
-        save_draft(recovered, path)
-        remove_recovery(path)
-        print(f"已用恢复文件更新 {path}({len(diffs)} 处不同)")
+    save_draft(recovered, path)
+    remove_recovery(path, rec)
+    print(f"已用恢复文件 {rec.name} 更新 {path}({len(diffs)} 处不同){rest}")
     return EXIT_OK

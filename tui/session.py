@@ -36,6 +36,9 @@ class Session:
         self.generation = 0  # bumps on every change; autosave compares it
         self.findings: list[Finding] = []
         self.previous_note = ""
+        # This session's recovery file; None until the first autosave picks a free name
+        # (another session's or a deferred recovery file is never overwritten).
+        self.recovery_file: Path | None = None
         # The file as we know it: the stamp of the bytes we parsed or wrote, never of a later read.
         self.disk: Stamp | None = disk if disk is not None else (stamp(self.path) if self.path else None)
         self.recheck()

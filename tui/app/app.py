@@ -15,7 +15,7 @@ from textual.screen import Screen
 from ..draft import new_draft, save_draft
 from ..errors import NianbaoError
 from ..lock import REFRESH_EVERY, DraftLocked, Lock, acquire, lock_path
-from ..recovery import differences, load_recovery, pending_recovery, remove_recovery
+from ..recovery import differences, is_newer, read_recovery_file, recovery_files, remove_recovery
 from ..session import REVIEW_ENTRY, Session
 from ..template import load_template
 from . import textual_fixes  # noqa: F401  (applied on import)
@@ -92,27 +92,45 @@ class NianbaoApp(App):
         elif lock.took_over is not None:
             self.notify("上次打开这份草稿的程序没有正常退出", timeout=6)
         remember(path)
-        if pending_recovery(path):
-            try:
-                recovered = load_recovery(path)
-                diffs = differences(session.draft, recovered)
-            except NianbaoError as exc:
-                self.notify(f"恢复文件无法读取,已忽略:{exc}", severity="warning", timeout=8)
-                diffs, recovered = [], None
-            if recovered is not None and diffs:
-                self.push_screen(RecoverScreen(diffs), partial(self._after_recover, session, recovered))
-                return
-            if recovered is not None:
-                remove_recovery(path)
+        if force:
+            # Another running nianbao has the draft open: its recovery file is its live work,
+            # not ours to offer or delete. This session autosaves under a free name.
+            self._show_editor(session)
+            return
+        offer = self._recovery_to_offer(session)
+        if offer is not None:
+            rec, recovered, diffs = offer
+            others = len(recovery_files(path)) - 1
+            screen = RecoverScreen(diffs, newer=is_newer(rec, path), others=others)
+            self.push_screen(screen, partial(self._after_recover, session, rec, recovered))
+            return
         self._show_editor(session)
 
-    def _after_recover(self, session: Session, recovered, choice: str | None) -> None:
+    def _recovery_to_offer(self, session: Session):
+        """(file, draft, differences) of the newest recovery file that holds something the
+        saved draft does not; recovery files holding nothing new are removed."""
+        for rec in recovery_files(session.path):
+            try:
+                recovered = read_recovery_file(rec)
+            except NianbaoError as exc:
+                self.notify(f"恢复文件无法读取,已保留未动:{exc}", severity="warning", timeout=8)
+                continue
+            diffs = differences(session.draft, recovered)
+            if diffs:
+                return rec, recovered, diffs
+            remove_recovery(session.path, rec)
+        return None
+
+    def _after_recover(self, session: Session, rec: Path, recovered, choice: str | None) -> None:
         if choice == "restore":
             session = Session(recovered, session.path, session.previous, session.disk)
             session.dirty = True
+            session.recovery_file = rec  # autosaves continue in it; saving removes it
             self.notify("已恢复自动保存的内容,请检查后保存(F2)", timeout=6)
-        elif choice == "discard" and session.path:
-            remove_recovery(session.path)
+        elif choice == "discard":
+            remove_recovery(session.path, rec)
+        else:
+            self.notify(f"恢复文件已保留({rec.name}),下次打开时会再询问", timeout=6)
         self._show_editor(session)
 
     def reopen(self, session: Session) -> None:
@@ -183,6 +201,7 @@ class NianbaoApp(App):
                 if editor.action_save():
                     self.exit()
             elif choice == "discard":
+                editor.flush_recovery()  # 不保存 keeps the typing in the recovery file, to be offered again
                 self.exit()
 
         if not isinstance(self.screen, QuitScreen):

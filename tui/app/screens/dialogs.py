@@ -64,6 +64,7 @@ class QuitScreen(_Modal):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("草稿有未保存的修改,退出前要保存吗?", classes="dialog-title")
+            yield Static("不保存:草稿文件不变,这次的修改留在恢复文件里,下次打开时可以恢复或丢弃。", classes="guidance")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("保存(S)", id="save", variant="primary")
                 yield Button("不保存(N)", id="discard", variant="error")

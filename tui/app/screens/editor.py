@@ -22,7 +22,7 @@ from textual.widgets import ContentSwitcher, Footer, Header, OptionList
 from ...checks import Finding
 from ...draft import DraftError
 from ...lock import DraftLocked
-from ...recovery import remove_recovery, write_recovery
+from ...recovery import free_recovery_path, remove_recovery, write_recovery
 from ...session import META_ENTRY, REVIEW_ENTRY, Session
 from ..recent import remember
 from ..widgets.meta_form import MetaPane
@@ -415,7 +415,7 @@ class EditorScreen(Screen):
                 lambda choice: self.action_save_as() if choice == "save_as" else None,
             )
             return False
-        remove_recovery(self.session.path)
+        self._drop_recovery(self.session.path)
         self._update_header()
         self.notify(f"已保存 {self.session.path.name}", timeout=2)
         remember(self.session.path)
@@ -463,8 +463,7 @@ class EditorScreen(Screen):
             return
         if moving and old is not None:
             self.app.unlock_draft(old)
-            remove_recovery(old)
-        remove_recovery(path)
+        self._drop_recovery(old or path)
         self._update_header()
         self.notify(f"已另存为 {path}", timeout=3)
         remember(path)
@@ -525,11 +524,25 @@ class EditorScreen(Screen):
             self._autosave_timer.stop()
         self._autosave_timer = self.set_timer(AUTOSAVE_DELAY, self._write_recovery)
 
+    def flush_recovery(self) -> None:
+        """Write the recovery file now (before quitting without saving)."""
+        if self._autosave_timer is not None:
+            self._autosave_timer.stop()
+        self._write_recovery()
+
+    def _drop_recovery(self, path: Path) -> None:
+        """The draft is saved: this session's recovery file has nothing left to keep."""
+        if self.session.recovery_file is not None:
+            remove_recovery(path, self.session.recovery_file)
+            self.session.recovery_file = None
+
     def _write_recovery(self) -> None:
         self._autosave_timer = None
         if self.session.path is None or not self.session.dirty:
             return
+        if self.session.recovery_file is None:
+            self.session.recovery_file = free_recovery_path(self.session.path)
         try:
-            write_recovery(self.session.draft, self.session.path)
+            write_recovery(self.session.draft, self.session.path, self.session.recovery_file)
         except OSError as exc:
             self.notify(f"自动保存失败({exc.strerror or exc}),请尽快另存(F3)", severity="error", timeout=8)

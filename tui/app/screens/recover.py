@@ -1,4 +1,4 @@
-"""Offered when a draft has a newer recovery file: 恢复 / 丢弃 / 稍后."""
+"""Offered when a draft has a recovery file holding unsaved work: 恢复 / 丢弃 / 稍后."""
 
 from __future__ import annotations
 
@@ -16,13 +16,16 @@ class RecoverScreen(_Modal):
 
     BINDINGS = [Binding("escape", "later", "稍后", id="recover.later")]
 
-    def __init__(self, differences: list[Difference]):
+    def __init__(self, differences: list[Difference], newer: bool = True, others: int = 0):
         super().__init__()
-        self.differences = differences
+        self.differences, self.newer, self.others = differences, newer, others
 
     def compose(self) -> ComposeResult:
+        age = "比已保存的草稿新" if self.newer else "比已保存的草稿旧(草稿在那之后被改过)"
         with Vertical(classes="dialog wide"):
-            yield Label(f"发现自动保存的内容,比已保存的草稿新,有 {len(self.differences)} 处不同:", classes="dialog-title")
+            yield Label(f"发现自动保存的内容,{age},有 {len(self.differences)} 处不同:", classes="dialog-title")
+            if self.others:
+                yield Static(f"另有 {self.others} 个较旧的恢复文件,下次打开时再询问", classes="guidance")
             with VerticalScroll(classes="diff-list"):
                 for d in self.differences[:200]:
                     yield Static(f"{d.place}:{d.saved or '空'} → {d.recovered or '空'}")
