@@ -212,3 +212,16 @@ def test_a_save_sweeps_temporary_files_that_crashed_saves_left(tmp_path):
     save_draft(load_draft(SEED), path)
     assert not old.exists()
     assert fresh.exists() and other.exists()  # a save in progress elsewhere; another draft's
+
+
+@pytest.mark.parametrize(("key", "typed"), [("year", ""), ("year", None), ("org_type", ""), ("org_name", "")])
+def test_a_cleared_metadata_field_reads_back_as_it_was_in_memory(tmp_path, key, typed):
+    """Found by the key fuzz: a cleared 年度 was '' in memory but absent after save + load."""
+    from tui.session import Session
+
+    path = tmp_path / "d.toml"
+    path.write_bytes(SEED.read_bytes())
+    session = Session.open(path)
+    assert session.set_meta(key, typed)
+    session.save()
+    assert load_draft(path).meta == session.draft.meta

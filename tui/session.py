@@ -129,6 +129,15 @@ class Session:
         return True
 
     def set_meta(self, key: str, value) -> bool:
+        field = self.template.meta_by_id.get(key)
+        if value == "" and field is not None and field.type in ("year", "date"):
+            value = None  # a blank year or date is an absent key, as a saved draft reads back
+        if value is None:
+            if key not in self.draft.meta:
+                return False
+            del self.draft.meta[key]
+            self._changed()
+            return True
         if self.draft.meta.get(key) == value:
             return False
         self.draft.meta[key] = value
