@@ -144,3 +144,25 @@ def test_accept_warning_dialog(snap_compare, seed_path):
         assert isinstance(pilot.app.screen, AcceptWarningScreen)
 
     assert snap_compare(NianbaoApp(seed_path), terminal_size=SIZE, run_before=run_before)
+
+
+def test_recover_dialog_at_80x24(snap_compare, seed_path):
+    """An autosave older than the saved draft, with another one behind it."""
+    import os
+
+    from tui.draft import load_draft
+    from tui.recovery import recovery_path, write_recovery
+
+    d = load_draft(seed_path)
+    d.values[("t3", "new", "natural")] = 7
+    d.texts["s1.requests"] = "本年度共收到政府信息公开申请7件,均已按时答复。"
+    write_recovery(d, seed_path)
+    write_recovery(d, seed_path, recovery_path(seed_path, 2))
+    for number, age in ((1, 60), (2, 120)):
+        then = seed_path.stat().st_mtime - age
+        os.utime(recovery_path(seed_path, number), (then, then))
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+
+    assert snap_compare(NianbaoApp(seed_path), terminal_size=(80, 24), run_before=run_before)

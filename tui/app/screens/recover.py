@@ -21,9 +21,10 @@ class RecoverScreen(_Modal):
         self.differences, self.newer, self.others = differences, newer, others
 
     def compose(self) -> ComposeResult:
-        age = "比已保存的草稿新" if self.newer else "比已保存的草稿旧(草稿在那之后被改过)"
         with Vertical(classes="dialog wide"):
-            yield Label(f"发现自动保存的内容,{age},有 {len(self.differences)} 处不同:", classes="dialog-title")
+            yield Label(f"发现自动保存的内容,与草稿有 {len(self.differences)} 处不同:", classes="dialog-title")
+            if not self.newer:
+                yield Static("注意:它比草稿旧,草稿在那之后又保存过;恢复会用它覆盖下列各处。", classes="guidance")
             if self.others:
                 yield Static(f"另有 {self.others} 个较旧的恢复文件,下次打开时再询问", classes="guidance")
             with VerticalScroll(classes="diff-list"):
