@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from .template import Column
@@ -50,6 +51,42 @@ def parse_input(text: str, column: Column) -> Decimal | int | None:
     except InvalidOperation:
         raise ValueProblem(f"“{text.strip()}”不是数字,金额只能填 0 或正数") from None
     return check_amount(value, column)
+
+
+INTEGER_REASON = "件数应为整数"
+
+# "1," "1,2" "12,345,6": thousands separators being typed; valid once complete.
+_PARTIAL_THOUSANDS = re.compile(r"[0-9]{1,3}(,[0-9]{3})*,[0-9]{0,2}")
+
+
+@dataclass(frozen=True)
+class Keystroke:
+    """What one character typed into a cell does (`type_char`)."""
+
+    text: str = ""  # the cell's text with the character; "" when refused
+    value: Decimal | int | None = None  # the number it now reads as, unless pending
+    pending: bool = False  # not a number yet, but more keys can make one ("1," "0.")
+    refused: str = ""  # why the character is refused, in Chinese; "" when accepted
+
+
+def type_char(current: str, ch: str, column: Column) -> Keystroke:
+    """Type `ch` after `current` in a cell of `column`, refusing at once what can never be a number."""
+    s = unicodedata.normalize("NFKC", ch)
+    candidate = current + s
+    try:
+        return Keystroke(candidate, parse_input(candidate, column))
+    except ValueProblem as problem:
+        if _PARTIAL_THOUSANDS.fullmatch(candidate) or (column.type == "amount" and candidate == "."):
+            return Keystroke(candidate, None, pending=True)
+        reason = str(problem)
+        if column.type == "count" and s == ".":
+            reason = INTEGER_REASON
+        elif s not in "0123456789.,":  # say what is wrong with the key itself
+            try:
+                parse_input(s, column)
+            except ValueProblem as own:
+                reason = str(own)
+        return Keystroke(refused=reason)
 
 
 def check_amount(value: Decimal, column: Column) -> Decimal:

@@ -16,8 +16,6 @@ and the host calls `refresh_values()` after it applies a `CellChanged`.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Callable, Literal
 
 from rich.style import Style
@@ -30,8 +28,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.template import CellRef, Column, Table
-from tui.values import ValueProblem, format_cell, parse_input
+from tui.template import CellRef, Table
+from tui.values import INTEGER_REASON, ValueProblem, format_cell, parse_input, type_char
 
 from .grid_layout import Key, as_key, build_layout, build_structure, describe, fit, wrap_cells
 from .grid_paint import GridPainter, GridState
@@ -39,10 +37,6 @@ from .grid_paint import GridPainter, GridState
 __all__ = ["DERIVED_REASON", "INTEGER_REASON", "Key", "TableGrid", "fit", "wrap_cells"]
 
 DERIVED_REASON = "总计由程序计算,不能直接填写"
-INTEGER_REASON = "件数应为整数"
-
-# "1," "1,2" "12,345,6": thousands separators being typed; valid once complete.
-_PARTIAL_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})*,\d{0,2}")
 
 _key = as_key
 
@@ -403,46 +397,22 @@ class TableGrid(ScrollView, can_focus=True):
         if self._derived[key]:
             self._refuse(key, ch, DERIVED_REASON)
             return False
-        column = self.table.column_by_id[key[2]]
-        s = unicodedata.normalize("NFKC", ch)
         editing = self._edit_key == key
-        candidate = (self._edit_text if editing else "") + s
-        try:
-            value = parse_input(candidate, column)
-        except ValueProblem as problem:
-            if not self._pending_ok(candidate, column):
-                reason = str(problem)
-                if column.type == "count" and s == ".":
-                    reason = INTEGER_REASON
-                elif s not in "0123456789.,":  # say what is wrong with the key itself
-                    try:
-                        parse_input(s, column)
-                    except ValueProblem as own:
-                        reason = str(own)
-                self._refuse(key, ch, reason)
-                return False
-            pending = True
-            value = None
-        else:
-            pending = False
+        typed = type_char(self._edit_text if editing else "", ch, self.table.column_by_id[key[2]])
+        if typed.refused:
+            self._refuse(key, ch, typed.refused)
+            return False
         if not editing:
             self._edit_old = self._values(key)
             self._edit_posted = self._edit_old
         self._notice = None
-        self._set_edit(key, candidate)
-        if pending:
+        self._set_edit(key, typed.text)
+        if typed.pending:
             self.refresh()
         else:  # the host repaints after applying the change (refresh_values): one frame, not two
-            self._edit_posted = value
-            self._post_change(key, value, candidate)
+            self._edit_posted = typed.value
+            self._post_change(key, typed.value, typed.text)
         return True
-
-    @staticmethod
-    def _pending_ok(text: str, column: Column) -> bool:
-        """Not a number yet, but could become one with more keys (1, → 1,234; . → .5)."""
-        if _PARTIAL_THOUSANDS.fullmatch(text):
-            return True
-        return column.type == "amount" and text == "."
 
     def _finish_edit(self, cancel_invalid: bool = False) -> bool:
         """Confirm the edit in progress. False (still editing) if the text is not a number."""
