@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +12,7 @@ from tui.carry import carry_forward
 from tui.draft import DraftError, dumps, load_draft, new_draft, normalize_newlines, parse_draft, save_draft
 from tui.template import load_template
 
-from .conftest import BLANK, SEED
+from .conftest import SEED
 
 T = load_template()
 

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tui import lock, ondisk
-from tui.lock import DraftLocked, LockInfo
+from tui.lock import DraftLocked
 
 from .conftest import ROOT, SEED
 

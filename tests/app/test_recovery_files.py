@@ -11,7 +11,8 @@ import sys
 
 from tui.app.app import NianbaoApp
 from tui.app.screens.dialogs import ChoiceScreen, QuitScreen
-from tui.app.screens.editor import AUTOSAVE_DELAY, EditorScreen
+from tui.app.screens.draft_files import AUTOSAVE_DELAY
+from tui.app.screens.editor import EditorScreen
 from tui.app.screens.recover import RecoverScreen
 from tui.app.widgets.table_grid import TableGrid
 from tui.draft import load_draft

@@ -13,7 +13,6 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from ..errors import TemplateError
 from ..model import Column, Row, Table, Template
@@ -529,8 +528,6 @@ def _dry_run(template: Template) -> None:
     Catches what only shows when a rule runs (an attribute the value does not have, a formula
     loop), so a broken template is refused at load instead of failing in front of a clerk.
     """
-    from .functions import FUNCTIONS  # noqa: F401  (the whitelist the rules were compiled against)
-
     zeros = {(c.table, c.row, c.col): 0 for c in template.input_cells}
     for values in ({}, zeros):
         meta = {m.id: None for m in template.meta}

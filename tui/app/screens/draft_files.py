@@ -1,0 +1,174 @@
+"""Saving, 另存为, export and autosave for the editor: everything that writes a file.
+
+`DraftFiles` is mixed into `EditorScreen`; it needs `self.session` and `_update_header()`.
+Nothing here may lose typed work: a failed save keeps the draft in memory and offers 另存为;
+a file changed on disk since it was read asks 覆盖 / 重新载入 / 另存为; the lock moves with
+the draft on 另存为; the recovery file is this session's own (`Session.recovery_file`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ...draft import DraftError
+from ...lock import DraftLocked
+from ...recovery import free_recovery_path, remove_recovery, write_recovery
+from ..recent import remember
+from .dialogs import ChoiceScreen, ConfirmScreen, PathScreen
+
+AUTOSAVE_DELAY = 0.5  # seconds after the last change; the promise is "within one second"
+
+
+class DraftFiles:
+    # ---------------------------------------------------------------- saving
+    def action_save(self) -> bool:
+        """Save; False if it did not happen now (a question was asked, or it failed)."""
+        if self.session.path is None:
+            self.action_save_as()
+            return False
+        changed = self.session.changed_on_disk()
+        if changed:
+            self.app.push_screen(
+                ChoiceScreen(
+                    "草稿文件在磁盘上已被改动",
+                    [("overwrite", "覆盖"), ("reload", "重新载入"), ("save_as", "另存为"), ("cancel", "取消")],
+                    f"{changed}。覆盖会丢掉那边的修改;重新载入会丢掉这里未保存的修改;另存为两边都保留。",
+                ),
+                self._resolve_conflict,
+            )
+            return False
+        return self._write()
+
+    def _resolve_conflict(self, choice: str | None) -> None:
+        if choice == "overwrite":
+            self._write()
+        elif choice == "reload":
+            try:
+                self.session.reload()
+            except DraftError as exc:
+                self.notify(str(exc), severity="error", timeout=10)
+                return
+            self.app.reopen(self.session)
+        elif choice == "save_as":
+            self.action_save_as()
+
+    def _write(self) -> bool:
+        try:
+            self.session.save()
+        except DraftError as exc:
+            # Nothing is lost: the draft stays in memory (and in the recovery file if it could
+            # be written); offer another place.
+            self.app.push_screen(
+                ChoiceScreen("保存失败,内容仍在,没有丢失", [("save_as", "另存为…"), ("cancel", "稍后")], str(exc)),
+                lambda choice: self.action_save_as() if choice == "save_as" else None,
+            )
+            return False
+        self._drop_recovery(self.session.path)
+        self._update_header()
+        self.notify(f"已保存 {self.session.path.name}", timeout=2)
+        remember(self.session.path)
+        return True
+
+    def action_save_as(self) -> None:
+        default = str(self.session.path) if self.session.path else "年报草稿.toml"
+
+        def chosen(path: Path | None) -> None:
+            if path is None:
+                return
+            if not self._same_file(path) and path.exists():
+                self.app.push_screen(
+                    ConfirmScreen(f"{path.name} 已存在,覆盖它吗?", yes="覆盖", no="取消"),
+                    lambda yes: self._save_as(path) if yes else None,
+                )
+                return
+            self._save_as(path)
+
+        self.app.push_screen(PathScreen("另存为", default, ".toml"), chosen)
+
+    def _same_file(self, path: Path) -> bool:
+        old = self.session.path
+        try:
+            return old is not None and old.resolve() == path.resolve()
+        except (OSError, RuntimeError):
+            return False
+
+    def _save_as(self, path: Path) -> None:
+        """Save under `path`; the lock moves with the draft (the new file is locked before it
+        is written, the old one released after)."""
+        old, moving = self.session.path, not self._same_file(path)
+        if moving:
+            try:
+                self.app.lock_draft(path)
+            except DraftLocked as exc:
+                self.notify(f"不能保存到这里:{exc}", severity="error", timeout=10)
+                return
+        try:
+            self.session.save(path)
+        except DraftError as exc:
+            if moving:
+                self.app.unlock_draft(path)
+            self.notify(str(exc), severity="error", timeout=10)
+            return
+        if moving and old is not None:
+            self.app.unlock_draft(old)
+        self._drop_recovery(old or path)
+        self._update_header()
+        self.notify(f"已另存为 {path}", timeout=3)
+        remember(path)
+
+    def action_export(self) -> None:
+        base = self.session.path.with_suffix(".md") if self.session.path else Path("年报.md")
+        errors, _ = self.session.counts()
+
+        def write(path: Path | None) -> None:
+            if path is None:
+                return
+            from ...draft import atomic_write
+            from ...render import render_markdown
+
+            try:
+                atomic_write(path, render_markdown(self.session.draft).encode("utf-8"))
+            except OSError as exc:
+                self.notify(f"{path}:无法写入({exc.strerror or exc})", severity="error", timeout=10)
+                return
+            self.notify(f"已导出 {path}", timeout=4)
+
+        def ask_path(ok: bool | None = True) -> None:
+            if ok:
+                self.app.push_screen(PathScreen("导出 Markdown 到", str(base), ".md"), write)
+
+        if errors:
+            self.app.push_screen(ConfirmScreen(f"报告还有 {errors} 个错误,仍要导出吗?", "仍要导出", "返回修改"), ask_path)
+        else:
+            ask_path()
+
+    # ---------------------------------------------------------------- autosave
+    def _schedule_autosave(self) -> None:
+        if self.session.path is None:
+            return
+        if self._autosave_timer is not None:
+            self._autosave_timer.stop()
+        self._autosave_timer = self.set_timer(AUTOSAVE_DELAY, self._write_recovery)
+
+    def flush_recovery(self) -> None:
+        """Write the recovery file now (before quitting without saving)."""
+        if self._autosave_timer is not None:
+            self._autosave_timer.stop()
+        self._write_recovery()
+
+    def _drop_recovery(self, path: Path) -> None:
+        """The draft is saved: this session's recovery file has nothing left to keep."""
+        if self.session.recovery_file is not None:
+            remove_recovery(path, self.session.recovery_file)
+            self.session.recovery_file = None
+
+    def _write_recovery(self) -> None:
+        self._autosave_timer = None
+        if self.session.path is None or not self.session.dirty:
+            return
+        if self.session.recovery_file is None:
+            self.session.recovery_file = free_recovery_path(self.session.path)
+        try:
+            write_recovery(self.session.draft, self.session.path, self.session.recovery_file)
+        except OSError as exc:
+            self.notify(f"自动保存失败({exc.strerror or exc}),请尽快另存(F3)", severity="error", timeout=8)
