@@ -224,3 +224,17 @@ def test_a_cleared_metadata_field_reads_back_as_it_was_in_memory(tmp_path, key, 
     assert session.set_meta(key, typed)
     session.save()
     assert load_draft(path).meta == session.draft.meta
+
+
+def test_a_draft_of_a_newer_template_version_keeps_its_version_and_unknown_keys(tmp_path):
+    """Saving must not stamp it with this version's number: the newer nianbao would migrate it again."""
+    text = SEED.read_text(encoding="utf-8").replace("template_version = 1", "template_version = 9")
+    text += '\n[tables.t5.new_row]\nnew_col = 3\n'
+    path = tmp_path / "newer.toml"
+    path.write_text(text, encoding="utf-8")
+    d = load_draft(path)
+    assert d.newer_version == 9 and "模板版本 9" in d.newer_note
+    save_draft(d, path)
+    again = load_draft(path)
+    assert again.newer_version == 9 and again.raw["tables"]["t5"] == {"new_row": {"new_col": 3}}
+    assert load_draft(SEED).newer_version is None

@@ -58,6 +58,16 @@ class Draft:
     raw: dict = field(default_factory=dict, repr=False)  # the file as read: unknown keys survive
     unknown: list[str] = field(default_factory=list)  # dotted paths of keys not in the template
     migrated: list[str] = field(default_factory=list)  # what an older template version's draft moved
+    # A draft written for a newer version of the template (by a newer nianbao) keeps that
+    # version when saved, so the newer nianbao never migrates it a second time.
+    newer_version: int | None = None
+
+    @property
+    def newer_note(self) -> str:
+        if self.newer_version is None:
+            return ""
+        return (f"草稿来自更新版本的 nianbao(模板版本 {self.newer_version},本版本为 {self.template.version}):"
+                "不认识的内容原样保留,新版本新增的检查不会执行")
 
     @property
     def year(self) -> int | None:
@@ -229,6 +239,8 @@ def parse_draft(text: str, path: str = "<草稿>") -> Draft:
             raise DraftError(str(exc)) from None
         migrated = [c.describe() for c in changes]
     draft = Draft(template, raw=data, migrated=migrated)
+    if version > template.version:
+        draft.newer_version = version
     prev = head.get("previous", "")
     if not isinstance(prev, str):
         raise DraftError(f"{_where(path, text, 'draft', 'previous')}:previous 应是上年草稿的文件路径(文字)")
@@ -358,7 +370,7 @@ def to_data(draft: Draft) -> dict:
     head.update(
         {
             "template": draft.template.id,
-            "template_version": draft.template.version,
+            "template_version": draft.newer_version or draft.template.version,
             "nianbao": __version__,
             "created": draft.created or now(),
             "updated": draft.updated or now(),

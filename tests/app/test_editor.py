@@ -298,3 +298,16 @@ async def test_a_burst_of_digits_and_enter_lands_in_separate_cells(tmp_path):
         values = app.editor.session.draft.values
         assert values[("t2", "regulations", "made")] == 3
         assert values[("t2", "normative_docs", "made")] == 4
+
+
+async def test_a_draft_from_a_newer_nianbao_says_so_when_opened(tmp_path):
+    path = tmp_path / "newer.toml"
+    path.write_text(SEED.read_text(encoding="utf-8").replace("template_version = 1", "template_version = 9"),
+                    encoding="utf-8")
+    app = NianbaoApp(path)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.pause()
+        assert any("更新版本的 nianbao" in n.message for n in app._notifications)
+        await pilot.press("f2")
+        await pilot.pause()
+    assert "template_version = 9" in path.read_text(encoding="utf-8")

@@ -103,8 +103,8 @@ class EditorScreen(DraftFiles, Screen):
             self._resume_cell(ui["cell"])
         elif ui.get("field"):
             self._focus_field(ui["field"])
-        if self.session.previous_note:
-            self.notify(self.session.previous_note, severity="warning", timeout=8)
+        for note in self.session.notes():
+            self.notify(note, severity="warning", timeout=10)
 
     def _resume_cell(self, cell: str) -> None:
         parts = tuple(cell.split("."))
