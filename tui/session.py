@@ -140,6 +140,8 @@ class Session:
 
     def set_meta(self, key: str, value) -> bool:
         field = self.template.meta_by_id.get(key)
+        if value in (None, "") and self.draft.meta.get(key) in (None, ""):
+            return False  # blank either way ("" is how a blank text is written; absent for a year)
         if value == "" and field is not None and field.type in ("year", "date"):
             value = None  # a blank year or date is an absent key, as a saved draft reads back
         if value is None:

@@ -38,8 +38,8 @@ def pane_id(entry: str) -> str:
 class EditorScreen(DraftFiles, Screen):
     # priority: a focused TextArea binds F6/F7 itself (select line / all)
     BINDINGS = [
-        Binding("f2", "save", "保存", id="draft.save", priority=True),
-        Binding("ctrl+s", "save", "保存", show=False, id="draft.save_ctrl", priority=True),
+        Binding("f2", "save_typed", "保存", id="draft.save", priority=True),
+        Binding("ctrl+s", "save_typed", "保存", show=False, id="draft.save_ctrl", priority=True),
         Binding("f3", "save_as", "另存为", show=False, id="draft.save_as", priority=True),
         Binding("f4", "external_edit", "外部编辑", id="text.external", priority=True),
         Binding("f5", "toggle_direction", "回车方向", id="grid.direction", priority=True),
@@ -224,7 +224,33 @@ class EditorScreen(DraftFiles, Screen):
             self._after_change()
 
     def on_table_grid_cell_changed(self, event: TableGrid.CellChanged) -> None:
-        if self.session.set_value(event.key, event.value):
+        if event.grid.is_current(event) and self.session.set_value(event.key, event.value):
+            self._after_change()
+
+    # ---------------------------------------------------------------- input still on its way
+    def after_pending_input(self, callback) -> None:
+        """Run `callback` once the keys already sent to the focused widget are handled and
+        what they typed is in the session (F2 right after "7 Enter" must save the 7)."""
+
+        def run() -> None:
+            self.sync_from_widgets()
+            callback()
+
+        (self.focused or self).call_later(run)
+
+    def sync_from_widgets(self) -> None:
+        """Take into the session what the widgets hold but whose messages are still on their
+        way up (they are then skipped or change nothing when they arrive)."""
+        changed = False
+        for grid in self.query(TableGrid):
+            for key, value in grid.unapplied().items():
+                changed |= self.session.set_value(key, value)
+        for editor in self.query(FieldEditor):
+            changed |= self.session.set_text(editor.field.key, editor.text)
+        for pane in self.query(MetaPane):
+            for key, value in pane.valid_values().items():
+                changed |= self.session.set_meta(key, value)
+        if changed:
             self._after_change()
 
     def on_table_grid_cursor_moved(self, event: TableGrid.CursorMoved) -> None:

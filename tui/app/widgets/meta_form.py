@@ -61,6 +61,20 @@ class MetaPane(VerticalScroll):
                 yield Static(m.help, classes="guidance")
             yield Static("", id=f"meta-error-{m.id}", classes="field-error")
 
+    def valid_values(self) -> dict[str, object]:
+        """What every field holds now, where it is valid (for a save that overtakes messages)."""
+        out: dict[str, object] = {}
+        for m in self.template.meta:
+            for widget in self.query(f"#meta-{m.id}"):
+                if isinstance(widget, Select):
+                    out[m.id] = "" if widget.value is Select.NULL else widget.value
+                elif isinstance(widget, Input):
+                    try:
+                        out[m.id] = parse_meta(m, widget.value)
+                    except ValueError:
+                        pass
+        return out
+
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
         key = (event.input.id or "").removeprefix("meta-")

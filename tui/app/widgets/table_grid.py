@@ -175,12 +175,13 @@ class TableGrid(ScrollView, can_focus=True):
     class CellChanged(Message):
         """A cell's value changed (sent on every keystroke that leaves a valid number)."""
 
-        def __init__(self, grid: TableGrid, key: Key, value: object, text: str) -> None:
+        def __init__(self, grid: TableGrid, key: Key, value: object, text: str, seq: int = 0) -> None:
             super().__init__()
             self.grid = grid
             self.key = key
             self.value = value  # int, Decimal or None (blank)
             self.text = text
+            self.seq = seq  # the grid's change counter: a later change to the key supersedes this
 
         @property
         def control(self) -> TableGrid:
@@ -233,6 +234,10 @@ class TableGrid(ScrollView, can_focus=True):
         self._edit_text = ""
         self._edit_old: object = None  # value before the edit began
         self._edit_posted: object = None  # last value sent while editing
+        # Changes sent but not yet applied by the host, the newest per cell: (seq, value). A
+        # save that comes before they arrive takes them from here (`unapplied`).
+        self._in_flight: dict[Key, tuple[int, object]] = {}
+        self._seq = 0
         self._build_structure()
         self._relayout(79)
         self.set_reactive(TableGrid.enter_direction, enter_direction)
@@ -372,7 +377,24 @@ class TableGrid(ScrollView, can_focus=True):
     # ------------------------------------------------------------ editing
 
     def _post_change(self, key: Key, value: object, text: str) -> None:
-        self.post_message(self.CellChanged(self, key, value, text))
+        self._seq += 1
+        self._in_flight[key] = (self._seq, value)
+        self.post_message(self.CellChanged(self, key, value, text, self._seq))
+
+    def is_current(self, change: CellChanged) -> bool:
+        """False for a change superseded by a later one to the same cell (or already taken by
+        `unapplied`): the host skips it. True marks it applied."""
+        if self._in_flight.get(change.key, (None,))[0] != change.seq:
+            return False
+        del self._in_flight[change.key]
+        return True
+
+    def unapplied(self) -> dict[Key, object]:
+        """The newest value of every cell whose change the host has not received yet; they
+        count as applied from now on (their messages will be skipped)."""
+        out = {key: value for key, (_, value) in self._in_flight.items()}
+        self._in_flight.clear()
+        return out
 
     def _refuse(self, key: Key, text: str, reason: str) -> None:
         self._notice = reason
