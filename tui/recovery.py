@@ -60,9 +60,11 @@ def write_recovery(draft: Draft, path: Path | str, target: Path | None = None) -
 
 
 def remove_recovery(path: Path | str, target: Path | None = None) -> None:
+    """Remove a recovery file if it can be; one left behind (a read-only folder) is only offered
+    again, with nothing new in it, and removed then."""
     try:
         (target or recovery_path(path)).unlink()
-    except FileNotFoundError:
+    except OSError:
         pass
 
 

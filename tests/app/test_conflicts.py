@@ -101,3 +101,102 @@ async def test_save_failure_offers_save_as(tmp_path, monkeypatch):
         await pilot.pause()
         assert isinstance(app.screen, PathScreen)
     assert path.read_bytes() == before
+
+
+def _burst(app, *keys: str) -> None:
+    """Keys handed to the driver back to back, as tmux send-keys or a slow SSH link delivers them."""
+    from textual import events
+
+    for key in keys:
+        event = events.Key(key, key if len(key) == 1 else None)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+async def _on_licensing(pilot, app) -> None:
+    from tui.app.widgets.table_grid import TableGrid
+
+    app.editor.show_entry("s2")
+    await pilot.pause()
+    await pilot.pause()
+    app.editor.query_one("#grid-t2", TableGrid).move_to(("t2", "licensing", "decisions"))
+
+
+@pytest.mark.parametrize("save", ["f2", "ctrl+s"])
+async def test_save_right_after_typing_saves_what_was_typed(tmp_path, save):
+    path = tmp_path / "d.toml"
+    shutil.copy(SEED, path)
+    app = NianbaoApp(path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await _on_licensing(pilot, app)
+        _burst(app, "7", "enter", save)
+        for _ in range(5):
+            await pilot.pause()
+        assert load_draft(path).values[("t2", "licensing", "decisions")] == 7
+        assert not app.editor.session.dirty
+
+
+async def test_quit_right_after_typing_asks_to_save(tmp_path):
+    from tui.app.screens.dialogs import QuitScreen
+
+    path = tmp_path / "d.toml"
+    shutil.copy(SEED, path)
+    app = NianbaoApp(path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await _on_licensing(pilot, app)
+        _burst(app, "7", "ctrl+q")
+        for _ in range(5):
+            await pilot.pause()
+        assert isinstance(app.screen, QuitScreen)
+
+
+async def test_save_as_after_a_conflict_offers_another_name_and_the_same_name_asks_again(tmp_path):
+    path = tmp_path / "d.toml"
+    shutil.copy(SEED, path)
+    app = NianbaoApp(path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await _edit_licensing(pilot, app, "41")
+        other = load_draft(path)
+        other.values[("t2", "penalty", "decisions")] = 99
+        save_draft(other, path)
+        await pilot.press("f2")
+        await pilot.pause()
+        await pilot.click("#save_as")
+        await pilot.pause()
+        field = app.screen.query_one("#path")
+        assert field.value == str(tmp_path / "d-2.toml")
+        field.value = str(path)  # the clerk types the draft's own name anyway
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen) and "改动" in app.screen.question
+        assert load_draft(path).values[("t2", "penalty", "decisions")] == 99  # nothing overwritten
+
+
+async def test_reload_after_a_conflict_drops_this_sessions_recovery_file(tmp_path):
+    import asyncio
+
+    from tui.app.screens.draft_files import AUTOSAVE_DELAY
+    from tui.recovery import recovery_files
+
+    path = tmp_path / "d.toml"
+    shutil.copy(SEED, path)
+    app = NianbaoApp(path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await _edit_licensing(pilot, app, "41")
+        await asyncio.sleep(AUTOSAVE_DELAY + 0.3)
+        assert recovery_files(path)
+        other = load_draft(path)
+        other.values[("t2", "penalty", "decisions")] = 99
+        save_draft(other, path)
+        await pilot.press("f2")
+        await pilot.pause()
+        await pilot.click("#reload")
+        await pilot.pause()
+        await pilot.pause()
+        assert recovery_files(path) == []
+        assert app.editor.session.draft.values[("t2", "penalty", "decisions")] == 99

@@ -144,3 +144,32 @@ def test_cli_recover_lists_every_file_and_applies_the_newest(seed_copy):
     applied = subprocess.run([*cli, "--apply", str(seed_copy)], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert applied.returncode == 0 and "还有 1 个较旧的恢复文件" in applied.stdout
     assert load_draft(seed_copy).values[LICENSING] == 41 and recovery_files(seed_copy) == [older]
+
+
+async def test_enter_in_the_recover_dialog_restores(seed_copy):
+    _crashed_session(seed_copy, 7)
+    app = NianbaoApp(seed_copy)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, RecoverScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.editor.session.draft.values[NATURAL] == 7
+
+
+def test_a_recovery_file_that_cannot_be_removed_is_left_quietly(seed_copy, monkeypatch):
+    """A read-only folder: saving elsewhere must not crash on the old recovery file."""
+    import errno
+    from pathlib import Path
+
+    from tui.recovery import remove_recovery
+
+    _crashed_session(seed_copy)
+
+    def read_only(self, missing_ok=False):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(Path, "unlink", read_only)
+    remove_recovery(seed_copy)
+    monkeypatch.undo()
+    assert recovery_path(seed_copy).exists()

@@ -113,12 +113,32 @@ async def test_save_as_onto_a_draft_open_elsewhere_is_refused(tmp_path):
         app = NianbaoApp(path, folder=tmp_path)
         async with app.run_test(size=(100, 30), notifications=True) as pilot:
             await pilot.pause()
-            await _save_as(pilot, app, str(taken))
-            await pilot.click("#yes")  # overwrite it? yes - but its lock is live
-            await pilot.pause()
-            assert app.editor.session.path == path
-            assert any("不能保存到这里" in n.message and str(other.pid) in n.message for n in app._notifications)
+            await _save_as(pilot, app, str(taken))  # refused before asking whether to overwrite it
+            assert isinstance(app.screen, EditorScreen) and app.editor.session.path == path
+            assert any("不能保存到 taken.toml" in n.message and str(other.pid) in n.message for n in app._notifications)
         assert taken.read_bytes() == before
+    finally:
+        other.kill()
+        other.wait()
+
+
+async def test_opening_anyway_leaves_the_other_instances_lock_alone(tmp_path):
+    path = tmp_path / "d.toml"
+    shutil.copy(SEED, path)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        _foreign_lock(path, other.pid)
+        before = lock_path(path).read_bytes()
+        app = NianbaoApp(path, folder=tmp_path)
+        async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            await pilot.pause()
+            await pilot.click("#open")
+            await pilot.pause()
+            assert isinstance(app.screen, EditorScreen)
+            assert lock_path(path).read_bytes() == before
+            assert not any("没有正常退出" in n.message for n in app._notifications)
+            assert any("也在别处打开着" in n.message for n in app._notifications)
+        assert lock_path(path).read_bytes() == before  # still the other one's after we quit
     finally:
         other.kill()
         other.wait()

@@ -33,6 +33,8 @@ class NianbaoApp(App):
     BINDINGS = [
         Binding("ctrl+q", "quit", "退出", id="app.quit", priority=True),
         Binding("f10", "quit", "退出", show=False, id="app.quit_f10"),
+        Binding("ctrl+p", "command_palette", "命令", show=False, id="app.palette", priority=True),
+        Binding("f1", "command_palette", "命令", show=False, id="app.palette_f1", priority=True),
     ]
 
     def __init__(self, path: str | Path | None = None, folder: Path | None = None):
@@ -72,8 +74,17 @@ class NianbaoApp(App):
             if not isinstance(self.screen, StartScreen):
                 self.push_screen(StartScreen(self.folder))
             return
+        if force:
+            # The clerk opens it although another running nianbao has it: that one keeps its
+            # lock (taking it over would leave a third instance unwarned once we quit), and its
+            # recovery file is its live work, not ours to offer or delete; this session
+            # autosaves under a free name.
+            self.notify("这份草稿也在别处打开着:保存时如发现那边已改动,会先询问", severity="warning", timeout=8)
+            remember(path)
+            self._show_editor(session)
+            return
         try:
-            lock = acquire(path, force=force)
+            lock = acquire(path)
         except DraftLocked as exc:
 
             def decide(choice: str | None) -> None:
@@ -92,11 +103,6 @@ class NianbaoApp(App):
         elif lock.took_over is not None:
             self.notify("上次打开这份草稿的程序没有正常退出", timeout=6)
         remember(path)
-        if force:
-            # Another running nianbao has the draft open: its recovery file is its live work,
-            # not ours to offer or delete. This session autosaves under a free name.
-            self._show_editor(session)
-            return
         offer = self._recovery_to_offer(session)
         if offer is not None:
             rec, recovered, diffs = offer
@@ -191,6 +197,13 @@ class NianbaoApp(App):
 
     # ---------------------------------------------------------------- quitting
     async def action_quit(self) -> None:
+        editor = self.editor
+        if editor is not None and not isinstance(self.screen, QuitScreen):
+            editor.after_pending_input(self._quit)  # keys typed just before Ctrl+Q count
+        else:
+            self._quit()
+
+    def _quit(self) -> None:
         editor = self.editor
         if editor is None or not editor.session.dirty:
             self.exit()

@@ -8,10 +8,11 @@ the draft on 另存为; the recovery file is this session's own (`Session.recove
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ...draft import DraftError
-from ...lock import DraftLocked
+from ...lock import DraftLocked, holder
 from ...recovery import free_recovery_path, remove_recovery, write_recovery
 from ..recent import remember
 from .dialogs import ChoiceScreen, ConfirmScreen, PathScreen
@@ -19,10 +20,26 @@ from .dialogs import ChoiceScreen, ConfirmScreen, PathScreen
 AUTOSAVE_DELAY = 0.5  # seconds after the last change; the promise is "within one second"
 
 
+def free_sibling(path: Path) -> Path:
+    """A name for saving a copy: `NAME-2.toml`, `NAME-3.toml`… beside the draft, or in the home
+    folder when the draft's folder cannot be written."""
+    folder = path.parent if os.access(path.parent, os.W_OK) else Path.home()
+    for n in range(2, 1000):
+        candidate = folder / f"{path.stem}-{n}{path.suffix}"
+        if not candidate.exists():
+            return candidate
+    return folder / path.name
+
+
 class DraftFiles:
     # ---------------------------------------------------------------- saving
+    def action_save_typed(self) -> None:
+        """F2 / Ctrl+S: save once the keys typed before it are in (see after_pending_input)."""
+        self.after_pending_input(self.action_save)
+
     def action_save(self) -> bool:
         """Save; False if it did not happen now (a question was asked, or it failed)."""
+        self.sync_from_widgets()
         if self.session.path is None:
             self.action_save_as()
             return False
@@ -48,9 +65,10 @@ class DraftFiles:
             except DraftError as exc:
                 self.notify(str(exc), severity="error", timeout=10)
                 return
+            self._drop_recovery(self.session.path)  # the clerk chose to drop these edits
             self.app.reopen(self.session)
         elif choice == "save_as":
-            self.action_save_as()
+            self.action_save_as(elsewhere=True)
 
     def _write(self) -> bool:
         try:
@@ -60,7 +78,7 @@ class DraftFiles:
             # be written); offer another place.
             self.app.push_screen(
                 ChoiceScreen("保存失败,内容仍在,没有丢失", [("save_as", "另存为…"), ("cancel", "稍后")], str(exc)),
-                lambda choice: self.action_save_as() if choice == "save_as" else None,
+                lambda choice: self.action_save_as(elsewhere=True) if choice == "save_as" else None,
             )
             return False
         self._drop_recovery(self.session.path)
@@ -69,13 +87,25 @@ class DraftFiles:
         remember(self.session.path)
         return True
 
-    def action_save_as(self) -> None:
-        default = str(self.session.path) if self.session.path else "年报草稿.toml"
+    def action_save_as(self, elsewhere: bool = False) -> None:
+        """Ask for a file name and save there. `elsewhere`: the current file is not an option
+        (it changed on disk, or cannot be written), so another name is offered."""
+        if self.session.path is None:
+            default = "年报草稿.toml"
+        else:
+            default = str(free_sibling(self.session.path) if elsewhere else self.session.path)
 
         def chosen(path: Path | None) -> None:
             if path is None:
                 return
-            if not self._same_file(path) and path.exists():
+            if self._same_file(path):
+                self.action_save()  # the same file: its conflict check and failures apply
+                return
+            other = holder(path)
+            if other is not None:
+                self.notify(f"不能保存到 {path.name}:{other.describe()}", severity="error", timeout=10)
+                return
+            if path.exists():
                 self.app.push_screen(
                     ConfirmScreen(f"{path.name} 已存在,覆盖它吗?", yes="覆盖", no="取消"),
                     lambda yes: self._save_as(path) if yes else None,
@@ -95,12 +125,13 @@ class DraftFiles:
     def _save_as(self, path: Path) -> None:
         """Save under `path`; the lock moves with the draft (the new file is locked before it
         is written, the old one released after)."""
+        self.sync_from_widgets()
         old, moving = self.session.path, not self._same_file(path)
         if moving:
             try:
                 self.app.lock_draft(path)
             except DraftLocked as exc:
-                self.notify(f"不能保存到这里:{exc}", severity="error", timeout=10)
+                self.notify(f"不能保存到 {path.name}:{exc.holder.describe()}", severity="error", timeout=10)
                 return
         try:
             self.session.save(path)
@@ -126,6 +157,7 @@ class DraftFiles:
             from ...draft import atomic_write
             from ...render import render_markdown
 
+            self.sync_from_widgets()
             try:
                 atomic_write(path, render_markdown(self.session.draft).encode("utf-8"))
             except OSError as exc:
@@ -164,6 +196,7 @@ class DraftFiles:
 
     def _write_recovery(self) -> None:
         self._autosave_timer = None
+        self.sync_from_widgets()
         if self.session.path is None or not self.session.dirty:
             return
         if self.session.recovery_file is None:

@@ -15,6 +15,7 @@ class RecoverScreen(_Modal):
     """Dismisses "restore", "discard" or "later"."""
 
     BINDINGS = [Binding("escape", "later", "稍后", id="recover.later")]
+    AUTO_FOCUS = "#restore"
 
     def __init__(self, differences: list[Difference], newer: bool = True, others: int = 0):
         super().__init__()

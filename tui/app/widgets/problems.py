@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -31,7 +32,7 @@ def finding_prompt(f: Finding) -> Text:
 class ProblemsPane(OptionList):
     """Enter jumps to the finding's place; `a` accepts a warning with a reason."""
 
-    BINDINGS = [("a", "accept", "接受提醒")]
+    BINDINGS = [Binding("a", "accept", "接受提醒", show=False)]  # F7 is the one in the footer
 
     class Jump(Message):
         def __init__(self, finding: Finding):
