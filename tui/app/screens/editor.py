@@ -42,10 +42,10 @@ class EditorScreen(DraftFiles, Screen):
         Binding("ctrl+s", "save_typed", "保存", show=False, id="draft.save_ctrl", priority=True),
         Binding("f3", "save_as", "另存为", show=False, id="draft.save_as", priority=True),
         Binding("f4", "external_edit", "外部编辑", id="text.external", priority=True),
-        Binding("f5", "toggle_direction", "回车方向", id="grid.direction", priority=True),
+        Binding("f5", "toggle_direction", "方向", id="grid.direction", priority=True),
         Binding("f6", "export", "导出", id="export.markdown", priority=True),
         Binding("f7", "accept_warning", "接受提醒", id="warning.accept", priority=True),
-        Binding("f8", "next_problem", "下一个问题", id="problem.next", priority=True),
+        Binding("f8", "next_problem", "问题", id="problem.next", priority=True),
         Binding("shift+f8", "previous_problem", "上一个问题", show=False, id="problem.previous", priority=True),
         Binding("f9", "toggle_navigator", "目录", id="section.navigator", priority=True),
         Binding("ctrl+pagedown,f12", "next_section", "下一部分", show=False, id="section.next", priority=True),
@@ -85,6 +85,9 @@ class EditorScreen(DraftFiles, Screen):
 
     def on_resize(self, event) -> None:
         self.set_class(event.size.width < self.NARROW, "narrow")
+        # Below 100 columns the footer leaves out the palette key (Ctrl+P / F1 still work) so
+        # that F8, F9 and 退出 still show.
+        self.query_one(Footer).show_command_palette = event.size.width >= 100
 
     def action_toggle_navigator(self) -> None:
         """F9: hide the navigator (wide screens) or show it (narrow ones, where it starts hidden)."""

@@ -157,11 +157,11 @@ class TableGrid(ScrollView, can_focus=True):
         Binding("ctrl+end", "move('last')", "最后一格", show=False),
         Binding("pageup", "move('pageup')", "上翻", show=False),
         Binding("pagedown", "move('pagedown')", "下翻", show=False),
-        Binding("enter", "enter", "确认并下一格"),
+        Binding("enter", "enter", "下一格"),
         Binding("f2", "edit", "修改", show=False),
         Binding("escape", "cancel_edit", "取消修改", show=False),  # the status line says "Esc 取消"
         Binding("backspace", "backspace", "退格", show=False),
-        Binding("delete", "clear", "清空"),
+        Binding("delete", "clear", "清空", show=False),
     ]
 
     cursor: reactive[Key] = reactive(("", "", ""), repaint=False, always_update=False)
