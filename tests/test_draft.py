@@ -238,3 +238,29 @@ def test_a_draft_of_a_newer_template_version_keeps_its_version_and_unknown_keys(
     again = load_draft(path)
     assert again.newer_version == 9 and again.raw["tables"]["t5"] == {"new_row": {"new_col": 3}}
     assert load_draft(SEED).newer_version is None
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('[draft]\ntemplate = "x"\n[meta]\norg_name = 渝中\n', "第 4 行第 12 列:TOML 语法错误:值的写法不对"),
+        ('[draft]\ntemplate = "x"\ntemplate = "y"\n', "第 3 行第 15 列:TOML 语法错误:同一个键或表写了两次"),
+        ('[draft]\ntemplate = "x\n', "引号没有成对"),
+        ("[draft\n", "表名缺少“]”"),
+        ('[draft]\ncreated = 2025-02-30\n', "日期写法不对"),
+    ],
+)
+def test_toml_syntax_errors_are_explained_in_chinese(text, words):
+    with pytest.raises(DraftError, match=words) as exc:
+        parse_draft(text, "x.toml")
+    assert not any(c.isascii() and c.isalpha() for c in str(exc.value).split("TOML", 1)[1][4:])
+
+
+def test_os_errors_are_explained_in_chinese():
+    import errno
+
+    from tui.errors import os_reason
+
+    assert os_reason(OSError(errno.EROFS, "Read-only file system")) == "磁盘或文件夹是只读的"
+    assert os_reason(OSError(errno.ENOSPC, "No space left on device")) == "磁盘已满"
+    assert os_reason(OSError(9999, "Something odd")) == "Something odd"

@@ -205,7 +205,7 @@ def test_a_folder_where_no_lock_can_be_written_gives_an_inert_lock(draft, monkey
     monkeypatch.setattr(lock.tempfile, "mkstemp", refuse)
     lk = lock.acquire(draft)
     assert not lk.acquired and not lk.held
-    assert "无法创建锁文件" in lk.problem and "Permission denied" in lk.problem
+    assert "无法创建锁文件" in lk.problem and "没有权限" in lk.problem
     lk.release()
     with lock.acquire(draft) as lk2:
         assert not lk2.acquired

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, NianbaoError
+from .errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, NianbaoError, os_reason
 
 SUBCOMMANDS = ("new", "check", "render", "recover", "total", "migrate")
 
@@ -285,7 +285,7 @@ def cmd_render(args) -> int:
         try:
             atomic_write(out, text.encode("utf-8"))
         except OSError as exc:
-            _err(f"{out}:无法写入({exc.strerror or exc})")
+            _err(f"{out}:无法写入({os_reason(exc)})")
             return EXIT_UNUSABLE
         print(f"已导出 {out}", file=sys.stderr)
     else:

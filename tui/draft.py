@@ -21,7 +21,7 @@ from pathlib import Path
 import tomli_w
 
 from . import __version__, migrate
-from .errors import NianbaoError
+from .errors import NianbaoError, os_reason
 from .ondisk import Stamp
 from .template import CellRef, Template, TemplateError, load_template
 from .values import ValueProblem, check_stored
@@ -163,7 +163,7 @@ def read_text_stamped(path: Path) -> tuple[str, Stamp]:
     except PermissionError:
         raise DraftError(f"{path}:没有读取权限") from None
     except OSError as exc:
-        raise DraftError(f"{path}:无法读取({exc.strerror or exc})") from None
+        raise DraftError(f"{path}:无法读取({os_reason(exc)})") from None
     except ValueError:  # e.g. a NUL character in the path
         raise DraftError(f"{path!r}:文件名含有不允许的字符") from None
     if not data.strip():
@@ -173,6 +173,34 @@ def read_text_stamped(path: Path) -> tuple[str, Stamp]:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise DraftError(f"{path} 第 {line} 行:不是 UTF-8 编码的文本(请另存为 UTF-8)") from None
+
+
+# tomllib's reasons, in Chinese, with the common cause of each in a hand-edited draft.
+_TOML_REASONS = [
+    (r"Cannot overwrite a value|Cannot declare .* twice|Duplicate inline table key|Cannot redefine namespace",
+     "同一个键或表写了两次"),
+    (r"Cannot mutate immutable namespace", "表的写法冲突(同一个表既用了 a.b = … 又用了 [a.b])"),
+    (r"Expected '=' after a key", "键后面缺少“=”(文字需要加引号)"),
+    (r"Expected '\]' at the end of a table", "表名缺少“]”"),
+    (r"Expected '\]\]' at the end of an array", "表数组名缺少“]]”"),
+    (r"Expected newline or end of document", "一行写了两项,或值后面多了字符"),
+    (r"Invalid date or datetime", "日期写法不对,应如 2025-01-20"),
+    (r"Invalid value", "值的写法不对:文字要加引号,数字不要加引号和单位"),
+    (r"Invalid initial character for a key|Invalid statement", "这里应是“键 = 值”或 [表名]"),
+    (r"Unterminated string", "引号没有成对(文字没有结束)"),
+    (r"Unclosed array", "方括号 [ ] 没有成对"),
+    (r"Unclosed inline table", "花括号 { } 没有成对"),
+    (r"Unescaped '\\' in a string|Invalid hex value|Escaped character", "文字中的反斜杠“\\”应写成“\\\\”"),
+    (r"Illegal character '\\n'", "引号没有成对(文字在行末没有结束;多行文字用三个引号)"),
+    (r"Illegal character|Found invalid character", "有不允许的字符(如控制字符)"),
+]
+
+
+def _toml_reason(reason: str) -> str:
+    for pattern, chinese in _TOML_REASONS:
+        if re.search(pattern, reason):
+            return chinese
+    return reason
 
 
 def parse_toml(text: str, path: str) -> dict:
@@ -188,11 +216,8 @@ def parse_toml(text: str, path: str) -> dict:
         m = re.search(r"at line (\d+), column (\d+)", msg)
         if m:
             reason = msg[: m.start()].strip(" (")
-            raise DraftError(
-                f"{path} 第 {m.group(1)} 行第 {m.group(2)} 列:TOML 语法错误({reason})。"
-                "常见原因:文字没有加引号、引号或括号不成对、同一个键写了两次"
-            ) from None
-        raise DraftError(f"{path}:TOML 语法错误({msg})") from None
+            raise DraftError(f"{path} 第 {m.group(1)} 行第 {m.group(2)} 列:TOML 语法错误:{_toml_reason(reason)}") from None
+        raise DraftError(f"{path}:TOML 语法错误:{_toml_reason(msg)}") from None
 
 
 def load_draft(path: Path | str) -> Draft:
@@ -494,7 +519,7 @@ def save_draft(draft: Draft, path: Path | str, touch: bool = True) -> bytes:
     except PermissionError:
         raise DraftError(f"{path}:没有写入权限(文件夹只读?),内容仍在,请另存到其他位置") from None
     except OSError as exc:
-        reason = "磁盘已满" if exc.errno == 28 else (exc.strerror or str(exc))
+        reason = os_reason(exc)
         raise DraftError(f"{path}:保存失败({reason}),原文件未改动,请另存到其他位置") from None
     draft.raw = tomllib.loads(data.decode("utf-8"), parse_float=Decimal)
     return data

@@ -14,6 +14,37 @@ def printable(text: str) -> str:
     return "".join(ch if ch in "\n\t" or (ch.isprintable() or ch == " ") else ascii(ch)[1:-1] for ch in text)
 
 
+_OS_REASONS = {
+    "ENOSPC": "磁盘已满",
+    "EDQUOT": "超出磁盘配额",
+    "EROFS": "磁盘或文件夹是只读的",
+    "EACCES": "没有权限",
+    "EPERM": "没有权限",
+    "ENOENT": "文件或文件夹不存在",
+    "ENOTDIR": "路径中有一部分不是文件夹",
+    "EISDIR": "这是一个文件夹",
+    "ENAMETOOLONG": "文件名太长",
+    "EIO": "磁盘读写出错",
+    "EBUSY": "文件正被占用",
+    "ETXTBSY": "文件正被占用",
+    "EEXIST": "文件已存在",
+    "EXDEV": "不能跨磁盘移动",
+    "EMFILE": "打开的文件过多",
+    "ENFILE": "打开的文件过多",
+    "ESTALE": "网络文件夹已断开",
+    "ENOTCONN": "网络文件夹已断开",
+    "ETIMEDOUT": "网络文件夹无响应",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file operation failed, in Chinese (the system's own words only when unknown)."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    return _OS_REASONS.get(name) or exc.strerror or str(exc)
+
+
 class NianbaoError(Exception):
     """An expected failure with a message fit to show a clerk; never a traceback."""
 

@@ -47,7 +47,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .errors import NianbaoError
+from .errors import NianbaoError, os_reason
 
 REMOTE_STALE_AFTER = 12 * 3600  # seconds without refresh before another host's lock is stale
 REFRESH_EVERY = 10 * 60  # how often a holder should call Lock.refresh() (the app's timer)
@@ -338,7 +338,7 @@ def acquire(path: Path | str, *, force: bool = False) -> Lock:
     try:
         tmp = _write_temp(folder, path.name, info.to_json())
     except OSError as exc:
-        reason = "磁盘已满" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        reason = os_reason(exc)
         return Lock(path, None, problem=f"无法创建锁文件 {target.name}({reason}),其他人同时打开时无法提醒")
     try:
         for _ in range(5):
@@ -368,7 +368,7 @@ def acquire(path: Path | str, *, force: bool = False) -> Lock:
             raise DraftLocked(path, current)
         return Lock(path, None, problem=f"无法取得锁文件 {target.name}(反复被其他进程改动)")
     except OSError as exc:
-        reason = "磁盘已满" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        reason = os_reason(exc)
         return Lock(path, None, problem=f"无法创建锁文件 {target.name}({reason}),其他人同时打开时无法提醒")
     finally:
         if tmp:

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from .errors import NianbaoError
+from .errors import NianbaoError, os_reason
 
 OPS = ("move", "rename", "delete", "set", "map")
 COMBINE = ("error", "sum", "keep", "replace")
@@ -452,5 +452,5 @@ def _write_migrated(path: Path, text: str, new_text: str, backup: bool) -> Path 
             atomic_write(bak, path.read_bytes())
         atomic_write(path, new_text.encode("utf-8"))
     except OSError as exc:
-        raise DraftError(f"{path}:无法写入迁移后的草稿({exc.strerror or exc}),原文件未改动") from None
+        raise DraftError(f"{path}:无法写入迁移后的草稿({os_reason(exc)}),原文件未改动") from None
     return bak

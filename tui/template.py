@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from . import migrate
-from .errors import TemplateError
+from .errors import TemplateError, os_reason
 from .expr import compile_template
 from .model import (  # noqa: F401  (re-exported: the model is part of this module's face)
     META_SECTION,
@@ -236,7 +236,7 @@ def load_template_file(path: Path) -> Template:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise TemplateError(f"模板 {path}:无法读取({exc.strerror})") from None
+        raise TemplateError(f"模板 {path}:无法读取({os_reason(exc)})") from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from ...draft import DraftError
+from ...errors import os_reason
 from ...lock import DraftLocked, holder
 from ...recovery import free_recovery_path, remove_recovery, write_recovery
 from ..recent import remember
@@ -161,7 +162,7 @@ class DraftFiles:
             try:
                 atomic_write(path, render_markdown(self.session.draft).encode("utf-8"))
             except OSError as exc:
-                self.notify(f"{path}:无法写入({exc.strerror or exc})", severity="error", timeout=10)
+                self.notify(f"{path}:无法写入({os_reason(exc)})", severity="error", timeout=10)
                 return
             self.notify(f"已导出 {path}", timeout=4)
 
@@ -204,4 +205,4 @@ class DraftFiles:
         try:
             write_recovery(self.session.draft, self.session.path, self.session.recovery_file)
         except OSError as exc:
-            self.notify(f"自动保存失败({exc.strerror or exc}),请尽快另存(F3)", severity="error", timeout=8)
+            self.notify(f"自动保存失败({os_reason(exc)}),请尽快另存(F3)", severity="error", timeout=8)
