@@ -94,3 +94,45 @@ def test_total_adds_up_reports(tmp_path):
     save_draft(c, tmp_path / "c.toml")
     r = run("total", tmp_path / "x.toml", tmp_path / "a.toml", tmp_path / "c.toml")
     assert r.returncode == 2 and "年度不同" in r.stderr
+
+
+def test_a_broken_draft_points_to_its_recovery_file_and_recover_can_apply_it(tmp_path, capsys):
+    from tui.draft import load_draft, save_draft
+    from tui.recovery import write_recovery
+
+    path = tmp_path / "d.toml"
+    good = load_draft(SEED)
+    good.values[("t3", "new", "natural")] = 7
+    save_draft(load_draft(SEED), path)
+    write_recovery(good, path)
+    broken = path.read_text(encoding="utf-8").replace("natural = 0", "natural = -1", 1)
+    path.write_text(broken, encoding="utf-8")
+    assert main([str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "不能是负数" in err and ".d.toml.recover" in err and "nianbao recover d.toml" in err
+    assert main(["recover", str(path)]) == 0
+    out = capsys.readouterr()
+    assert "草稿本身无法读取" in out.err and "可以用它恢复草稿" in out.out
+    assert main(["recover", "--apply", str(path)]) == 0
+    assert load_draft(path).values[("t3", "new", "natural")] == 7
+    assert (tmp_path / "d.toml.bak").read_text(encoding="utf-8") == broken  # kept aside, not lost
+
+
+def test_changing_a_draft_open_in_the_app_says_nothing_was_done(tmp_path, capsys):
+    import socket
+
+    from tui.draft import load_draft
+    from tui.lock import lock_path
+    from tui.recovery import write_recovery
+
+    path = tmp_path / "d.toml"
+    path.write_bytes(SEED.read_bytes())
+    write_recovery(load_draft(SEED), path)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lock_path(path).write_text(json.dumps({"pid": other.pid, "host": socket.gethostname(), "token": "x"}))
+        assert main(["recover", "--discard", str(path)]) == 2
+        assert "没有做任何修改" in capsys.readouterr().err
+    finally:
+        other.kill()
+        other.wait()

@@ -355,11 +355,18 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser_for_app().parse_args(argv)
         if args.draft:
             from .draft import load_draft
+            from .recovery import recovery_hint
 
-            load_draft(args.draft)  # refuse an unreadable draft before any screen opens
+            try:
+                load_draft(args.draft)  # refuse an unreadable draft before any screen opens
+            except NianbaoError as exc:
+                _err(str(exc) + recovery_hint(args.draft))
+                return exc.exit_code
         return open_app(args.draft)
     except NianbaoError as exc:
-        _err(str(exc))
+        from .lock import DraftLocked
+
+        _err(str(exc) + ("没有做任何修改。" if isinstance(exc, DraftLocked) else ""))
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

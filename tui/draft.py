@@ -254,8 +254,8 @@ def parse_draft(text: str, path: str = "<草稿>") -> Draft:
     except TemplateError as exc:
         raise DraftError(f"{_where(path, text, 'draft', 'template')}:{exc}") from None
     version = head.get("template_version", template.version)
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise DraftError(f"{_where(path, text, 'draft', 'template_version')}:应为整数")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise DraftError(f"{_where(path, text, 'draft', 'template_version')}:模板版本应为正整数,如 1")
     migrated: list[str] = []
     if migrate.needed(data, template):  # an older template version: move its keys in memory
         try:
@@ -353,13 +353,18 @@ def _read_tables(draft: Draft, data: dict, text: str, path: str) -> None:
     tables = _need_table(data, "tables", text, path)
     for tid, rows in tables.items():
         table = draft.template.tables.get(tid)
-        if table is None or not isinstance(rows, dict):
+        if table is None:
             draft.unknown.append(f"tables.{tid}")
             continue
+        if not isinstance(rows, dict):
+            raise DraftError(f"{_where(path, text, 'tables', tid)}:{table} 应写成表,如 [tables.{tid}.某行]")
         for rid, cols in rows.items():
-            if rid not in table.row_by_id or not isinstance(cols, dict):
+            if rid not in table.row_by_id:
                 draft.unknown.append(f"tables.{tid}.{rid}")
                 continue
+            if not isinstance(cols, dict):
+                where = _where(path, text, f"tables.{tid}", rid)
+                raise DraftError(f"{where}:“{table.row_by_id[rid].label}”一行应写成表,如 [tables.{tid}.{rid}],下面逐列写数字")
             for cid, value in cols.items():
                 if (rid, cid) not in table.cell_set:
                     draft.unknown.append(f"tables.{tid}.{rid}.{cid}")

@@ -191,7 +191,7 @@ class DraftLocked(NianbaoError):
     """Another live nianbao holds the draft."""
 
     def __init__(self, path: Path, holder: LockInfo):
-        super().__init__(f"{path}:{holder.describe()}。两边同时修改会互相覆盖。")
+        super().__init__(f"{path}:{holder.describe()}。两边同时修改会互相覆盖,请先在那边保存并退出。")
         self.path = path
         self.holder = holder
 

@@ -129,6 +129,14 @@ def _short(text: str, width: int = 30) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def recovery_hint(path: Path | str) -> str:
+    """For the message about a draft that cannot be read: where its unsaved work is."""
+    files = recovery_files(path)
+    if not files:
+        return ""
+    return f";另有自动保存的恢复文件 {files[0].name},可用 nianbao recover {Path(path).name} 查看并恢复"
+
+
 def recover_command(args) -> int:
     """`nianbao recover DRAFT [--apply | --discard]`: list the recovery files and what they
     would change; apply or discard the newest."""
@@ -139,7 +147,12 @@ def recover_command(args) -> int:
     if not files:
         print(f"{path}:没有恢复文件,无需恢复")
         return EXIT_OK
-    saved = load_draft(path) if path.exists() else None
+    saved = None
+    if path.exists():
+        try:
+            saved = load_draft(path)
+        except DraftError as exc:  # the recovery file may be exactly what is needed now
+            print(f"注意:草稿本身无法读取,无法逐项比较:{exc}", file=os.sys.stderr)
     if args.discard or args.apply:
         # Changing the draft or its recovery file under a running app would lose that app's work:
         # hold the draft's lock while we do it (raises DraftLocked, exit code 2, if it is open).
@@ -153,7 +166,10 @@ def recover_command(args) -> int:
             print(f"nianbao:恢复文件无法读取:{exc}", file=os.sys.stderr)
             unreadable += 1
             continue
-        diffs = differences(saved, recovered) if saved else []
+        if saved is None:
+            print(f"恢复文件 {rec}:{recovered.org_name or '(未填机关名称)'} {recovered.year or ''} 年,可以用它恢复草稿")
+            continue
+        diffs = differences(saved, recovered)
         newer = "比草稿新" if is_newer(rec, path) else "比草稿旧"
         print(f"恢复文件 {rec}({newer}),与已保存的草稿有 {len(diffs)} 处不同:")
         for d in diffs:
@@ -175,7 +191,20 @@ def _apply_or_discard(args, path: Path, files: list[Path], saved) -> int:
         print(f"nianbao:恢复文件无法读取:{exc}", file=os.sys.stderr)
         return EXIT_UNUSABLE
     diffs = differences(saved, recovered) if saved else []
+    if saved is None and path.exists():  # an unreadable draft is kept aside, not overwritten
+        kept = _free_name(path.with_name(path.name + ".bak"))
+        os.replace(path, kept)
+        print(f"无法读取的原草稿已改名为 {kept.name}")
     save_draft(recovered, path)
     remove_recovery(path, rec)
-    print(f"已用恢复文件 {rec.name} 更新 {path}({len(diffs)} 处不同){rest}")
+    counted = f"({len(diffs)} 处不同)" if saved is not None else ""
+    print(f"已用恢复文件 {rec.name} 更新 {path}{counted}{rest}")
     return EXIT_OK
+
+
+def _free_name(path: Path) -> Path:
+    n, candidate = 1, path
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.name}.{n}")
+    return candidate

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from ..draft import new_draft, save_draft
 from ..errors import NianbaoError
 from ..lock import REFRESH_EVERY, DraftLocked, Lock, acquire, lock_path
-from ..recovery import differences, is_newer, read_recovery_file, recovery_files, remove_recovery
+from ..recovery import differences, is_newer, read_recovery_file, recovery_files, recovery_hint, remove_recovery
 from ..session import REVIEW_ENTRY, Session
 from ..template import load_template
 from . import textual_fixes  # noqa: F401  (applied on import)
@@ -70,7 +70,7 @@ class NianbaoApp(App):
         try:
             session = Session.open(path)
         except NianbaoError as exc:
-            self.notify(str(exc), severity="error", timeout=10)
+            self.notify(str(exc) + recovery_hint(path), severity="error", timeout=12)
             if not isinstance(self.screen, StartScreen):
                 self.push_screen(StartScreen(self.folder))
             return
