@@ -159,7 +159,7 @@ def read_text_stamped(path: Path) -> tuple[str, Stamp]:
             raise DraftError(f"{path}:文件过大({st.st_size // 1024 // 1024} MB),不是草稿")
         data = path.read_bytes()
     except FileNotFoundError:
-        raise DraftError(f"{path}:文件不存在") from None
+        raise DraftError(f"{path}:文件不存在(新建草稿:nianbao new 文件名.toml,或直接运行 nianbao)") from None
     except PermissionError:
         raise DraftError(f"{path}:没有读取权限") from None
     except OSError as exc:

@@ -115,7 +115,7 @@ def differences(saved: Draft, recovered: Draft) -> list[Difference]:
         a, b = saved.texts.get(f.key, ""), recovered.texts.get(f.key, "")
         if a != b:
             section = t.section_by_id[f.section_id]
-            out.append(Difference(f"{section.heading}“{f.label}”", _short(a), _short(b)))
+            out.append(Difference(f"{section.heading}“{f.label}”", *_changed_part(a, b)))
     for ref in t.all_cells:
         key = (ref.table, ref.row, ref.col)
         a, b = saved.values.get(key), recovered.values.get(key)
@@ -124,9 +124,24 @@ def differences(saved: Draft, recovered: Draft) -> list[Difference]:
     return out
 
 
-def _short(text: str, width: int = 30) -> str:
-    text = text.replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _changed_part(a: str, b: str, context: int = 8, width: int = 30) -> tuple[str, str]:
+    """The two texts cut down to where they differ, with a little context on each side, so a
+    change at the end of a long paragraph still shows."""
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[len(a) - 1 - end] == b[len(b) - 1 - end]:
+        end += 1
+
+    def cut(text: str) -> str:
+        lo, hi = max(0, start - context), len(text) - max(0, end - context)
+        piece = text[lo:hi]
+        if len(piece) > width:
+            piece = piece[: width - 1] + "…"
+        return ("…" if lo > 0 else "") + piece.replace("\n", " ") + ("…" if hi < len(text) else "")
+
+    return cut(a), cut(b)
 
 
 def recovery_hint(path: Path | str) -> str:

@@ -142,3 +142,26 @@ async def test_opening_anyway_leaves_the_other_instances_lock_alone(tmp_path):
     finally:
         other.kill()
         other.wait()
+
+
+async def test_a_draft_opened_anyway_takes_the_lock_once_the_other_instance_quits(tmp_path):
+    path = tmp_path / "d.toml"
+    shutil.copy(SEED, path)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        _foreign_lock(path, other.pid)
+        app = NianbaoApp(path, folder=tmp_path)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await pilot.click("#open")
+            await pilot.pause()
+            app.claim_lock()  # (the app's timer does this every LOCK_RETRY_EVERY seconds)
+            assert json.loads(lock_path(path).read_text())["pid"] == other.pid
+            other.kill()
+            other.wait()
+            app.claim_lock()
+            assert json.loads(lock_path(path).read_text())["pid"] != other.pid
+        assert not lock_path(path).exists()  # ours now, released when the app ends
+    finally:
+        other.kill()
+        other.wait()

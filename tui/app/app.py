@@ -15,6 +15,8 @@ from textual.screen import Screen
 from ..draft import new_draft, save_draft
 from ..errors import NianbaoError
 from ..lock import REFRESH_EVERY, DraftLocked, Lock, acquire, lock_path
+
+LOCK_RETRY_EVERY = 30  # seconds: how soon an unlocked open draft takes the lock once it can
 from ..recovery import differences, is_newer, read_recovery_file, recovery_files, recovery_hint, remove_recovery
 from ..session import REVIEW_ENTRY, Session
 from ..template import load_template
@@ -46,6 +48,7 @@ class NianbaoApp(App):
     def on_mount(self) -> None:
         # Another PC on a shared folder sees our lock as live only while it is refreshed.
         self.set_interval(REFRESH_EVERY, lambda: [lock.refresh() for lock in self.locks])
+        self.set_interval(LOCK_RETRY_EVERY, self.claim_lock)
         if self.start_path:
             self.open_draft(self.start_path)
         else:
@@ -170,12 +173,27 @@ class NianbaoApp(App):
 
         self.push_screen(NewDraftScreen(template, year, folder), create)
 
-    def lock_draft(self, path: Path) -> None:
+    def claim_lock(self) -> None:
+        """Lock the open draft if it is not locked yet: it was opened anyway while another
+        nianbao held it and that one has quit since, or no lock could be written (full disk)."""
+        editor = self.editor
+        path = editor.session.path if editor is not None else None
+        target = os.path.abspath(lock_path(path)) if path is not None else ""
+        if path is None or any(lock.held and os.path.abspath(lock.file) == target for lock in self.locks):
+            return
+        try:
+            self.lock_draft(path, quiet=True)
+        except DraftLocked:
+            pass  # still open elsewhere
+
+    def lock_draft(self, path: Path, quiet: bool = False) -> None:
         """Hold a lock on `path` too (another name for the open draft). Raises DraftLocked."""
         lock = acquire(path)
+        if not lock.acquired:
+            if not quiet:
+                self.notify(lock.problem, severity="warning", timeout=8)
+            return
         self.locks.append(lock)
-        if lock.problem:
-            self.notify(lock.problem, severity="warning", timeout=8)
 
     def unlock_draft(self, path: Path) -> None:
         """Release this app's locks on `path` (the draft now lives under another name)."""
