@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import json
 import shutil
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,3 +26,32 @@ def seed_copy(tmp_path: Path) -> Path:
 def _private_config(tmp_path_factory, monkeypatch):
     """The recent-drafts list goes to a temporary folder, never the developer's home."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+
+
+class OtherNianbao:
+    """A live process on this machine standing in for another running nianbao."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        self.pid = self.proc.pid
+
+    def holds(self, path: Path, user: str = "wang") -> None:
+        """Write its lock beside the draft, as nianbao would."""
+        from tui.lock import lock_path
+
+        lock_path(path).write_text(
+            json.dumps({"pid": self.pid, "host": socket.gethostname(), "user": user,
+                        "started": "2025-01-20T09:00:00+08:00", "token": "x"}),
+            encoding="utf-8",
+        )
+
+    def quit(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+@pytest.fixture
+def other_nianbao():
+    other = OtherNianbao()
+    yield other
+    other.quit()

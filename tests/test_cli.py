@@ -118,21 +118,13 @@ def test_a_broken_draft_points_to_its_recovery_file_and_recover_can_apply_it(tmp
     assert (tmp_path / "d.toml.bak").read_text(encoding="utf-8") == broken  # kept aside, not lost
 
 
-def test_changing_a_draft_open_in_the_app_says_nothing_was_done(tmp_path, capsys):
-    import socket
-
+def test_changing_a_draft_open_in_the_app_says_nothing_was_done(tmp_path, capsys, other_nianbao):
     from tui.draft import load_draft
-    from tui.lock import lock_path
     from tui.recovery import write_recovery
 
     path = tmp_path / "d.toml"
     path.write_bytes(SEED.read_bytes())
     write_recovery(load_draft(SEED), path)
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        lock_path(path).write_text(json.dumps({"pid": other.pid, "host": socket.gethostname(), "token": "x"}))
-        assert main(["recover", "--discard", str(path)]) == 2
-        assert "没有做任何修改" in capsys.readouterr().err
-    finally:
-        other.kill()
-        other.wait()
+    other_nianbao.holds(path)
+    assert main(["recover", "--discard", str(path)]) == 2
+    assert "没有做任何修改" in capsys.readouterr().err

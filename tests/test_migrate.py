@@ -299,27 +299,17 @@ def test_older_drafts_migrate_on_load_and_with_the_cli(tmp_path, monkeypatch, ca
     assert main(["migrate", str(draft_path)]) == 0 and "无需迁移" in capsys.readouterr().out
 
 
-def test_migrate_file_refuses_while_a_running_nianbao_holds_the_draft(v2, tmp_path):
-    import json
-    import socket
-    import subprocess
-    import sys
-
-    from tui.lock import DraftLocked, lock_path
+def test_migrate_file_refuses_while_a_running_nianbao_holds_the_draft(v2, tmp_path, other_nianbao):
+    from tui.lock import DraftLocked
 
     path = tmp_path / "v1.toml"
     original = version1_text().encode("utf-8")
     path.write_bytes(original)
-    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        lock_path(path).write_text(json.dumps({"pid": holder.pid, "host": socket.gethostname(), "token": "x"}))
-        with pytest.raises(DraftLocked, match=str(holder.pid)):
-            migrate.migrate_file(path)
-        assert path.read_bytes() == original
-        assert migrate.migrate_file(path, dry_run=True)[0]  # a dry run only reads: allowed
-    finally:
-        holder.kill()
-        holder.wait()
+    other_nianbao.holds(path)
+    with pytest.raises(DraftLocked, match=str(other_nianbao.pid)):
+        migrate.migrate_file(path)
+    assert path.read_bytes() == original
+    assert migrate.migrate_file(path, dry_run=True)[0]  # a dry run only reads: allowed
 
 
 def test_a_template_with_a_broken_migration_is_refused_when_loaded():

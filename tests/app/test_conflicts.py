@@ -14,14 +14,26 @@ from tui.draft import load_draft, save_draft
 from ..conftest import SEED
 
 
-async def _edit_licensing(pilot, app, value: str):
+async def _on_licensing(pilot, app) -> None:
+    """The cursor on 表二 行政许可 · 本年处理决定数量 (the seed has 40 there)."""
+    from tui.app.widgets.table_grid import TableGrid
+
     app.editor.show_entry("s2")
     await pilot.pause()
     await pilot.pause()
-    from tui.app.widgets.table_grid import TableGrid
-
     app.editor.query_one("#grid-t2", TableGrid).move_to(("t2", "licensing", "decisions"))
+
+
+async def _edit_licensing(pilot, app, value: str):
+    await _on_licensing(pilot, app)
     await pilot.press(*value, "enter")
+
+
+def _colleague_saves(path, penalty: int = 99) -> None:
+    """Someone else changes 行政处罚 (22 in the seed) and saves the draft meanwhile."""
+    other = load_draft(path)
+    other.values[("t2", "penalty", "decisions")] = penalty
+    save_draft(other, path)
 
 
 @pytest.mark.parametrize("choice", ["overwrite", "reload", "save_as", "cancel"])
@@ -32,9 +44,7 @@ async def test_save_after_the_file_changed_on_disk_asks(tmp_path, choice):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await _edit_licensing(pilot, app, "41")
-        other = load_draft(path)  # a colleague changes another cell and saves
-        other.values[("t2", "penalty", "decisions")] = 99
-        save_draft(other, path)
+        _colleague_saves(path)
         await pilot.press("f2")
         await pilot.pause()
         assert isinstance(app.screen, ChoiceScreen)
@@ -113,15 +123,6 @@ def _burst(app, *keys: str) -> None:
         app._driver.send_message(event)
 
 
-async def _on_licensing(pilot, app) -> None:
-    from tui.app.widgets.table_grid import TableGrid
-
-    app.editor.show_entry("s2")
-    await pilot.pause()
-    await pilot.pause()
-    app.editor.query_one("#grid-t2", TableGrid).move_to(("t2", "licensing", "decisions"))
-
-
 @pytest.mark.parametrize("save", ["f2", "ctrl+s"])
 async def test_save_right_after_typing_saves_what_was_typed(tmp_path, save):
     path = tmp_path / "d.toml"
@@ -159,9 +160,7 @@ async def test_save_as_after_a_conflict_offers_another_name_and_the_same_name_as
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await _edit_licensing(pilot, app, "41")
-        other = load_draft(path)
-        other.values[("t2", "penalty", "decisions")] = 99
-        save_draft(other, path)
+        _colleague_saves(path)
         await pilot.press("f2")
         await pilot.pause()
         await pilot.click("#save_as")
@@ -190,9 +189,7 @@ async def test_reload_after_a_conflict_drops_this_sessions_recovery_file(tmp_pat
         await _edit_licensing(pilot, app, "41")
         await asyncio.sleep(AUTOSAVE_DELAY + 0.3)
         assert recovery_files(path)
-        other = load_draft(path)
-        other.values[("t2", "penalty", "decisions")] = 99
-        save_draft(other, path)
+        _colleague_saves(path)
         await pilot.press("f2")
         await pilot.pause()
         await pilot.click("#reload")

@@ -4,8 +4,6 @@ another nianbao is not offered its live recovery file, 不保存 keeps the last 
 from __future__ import annotations
 
 import asyncio
-import json
-import socket
 import subprocess
 import sys
 
@@ -16,7 +14,6 @@ from tui.app.screens.editor import EditorScreen
 from tui.app.screens.recover import RecoverScreen
 from tui.app.widgets.table_grid import TableGrid
 from tui.draft import load_draft
-from tui.lock import lock_path
 from tui.recovery import read_recovery_file, recovery_files, recovery_path, write_recovery
 
 from ..conftest import ROOT
@@ -87,25 +84,20 @@ async def test_discard_removes_only_the_offered_file(seed_copy):
         assert app.editor.session.draft.values[NATURAL] == 0
 
 
-async def test_a_draft_open_in_another_nianbao_is_not_offered_its_live_recovery_file(seed_copy):
+async def test_a_draft_open_in_another_nianbao_is_not_offered_its_live_recovery_file(seed_copy, other_nianbao):
     _crashed_session(seed_copy)  # the other app's autosave
     theirs = recovery_path(seed_copy).read_bytes()
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        lock_path(seed_copy).write_text(json.dumps({"pid": other.pid, "host": socket.gethostname(), "token": "x"}))
-        app = NianbaoApp(seed_copy)
-        async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.pause()
-            assert isinstance(app.screen, ChoiceScreen)
-            await pilot.click("#open")  # 仍然打开
-            await pilot.pause()
-            assert isinstance(app.screen, EditorScreen)
-            await _type_licensing(pilot, app, "41")
-            assert recovery_path(seed_copy).read_bytes() == theirs
-            assert read_recovery_file(recovery_path(seed_copy, 2)).values[LICENSING] == 41
-    finally:
-        other.kill()
-        other.wait()
+    other_nianbao.holds(seed_copy)
+    app = NianbaoApp(seed_copy)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.click("#open")  # 仍然打开
+        await pilot.pause()
+        assert isinstance(app.screen, EditorScreen)
+        await _type_licensing(pilot, app, "41")
+        assert recovery_path(seed_copy).read_bytes() == theirs
+        assert read_recovery_file(recovery_path(seed_copy, 2)).values[LICENSING] == 41
 
 
 async def test_quitting_without_saving_keeps_the_last_keystrokes(seed_copy):

@@ -26,23 +26,24 @@ def _foreign_lock(path, pid: int) -> None:
     )
 
 
-async def test_a_draft_open_elsewhere_warns_and_can_still_be_opened(tmp_path):
+async def _open_anyway(pilot) -> None:
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ChoiceScreen)
+    await pilot.click("#open")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, EditorScreen)
+
+
+async def test_a_draft_open_elsewhere_warns_and_can_still_be_opened(tmp_path, other_nianbao):
     path = tmp_path / "d.toml"
     shutil.copy(SEED, path)
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        _foreign_lock(path, other.pid)
-        app = NianbaoApp(path, folder=tmp_path)
-        async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.pause()
-            assert isinstance(app.screen, ChoiceScreen)
-            assert str(other.pid) in app.screen.detail and "wang" in app.screen.detail
-            await pilot.click("#open")
-            await pilot.pause()
-            assert isinstance(app.screen, EditorScreen)
-    finally:
-        other.kill()
-        other.wait()
+    other_nianbao.holds(path)
+    app = NianbaoApp(path, folder=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen)
+        assert str(other_nianbao.pid) in app.screen.detail and "wang" in app.screen.detail
+        await _open_anyway(pilot)
 
 
 async def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path):
@@ -102,66 +103,45 @@ async def test_save_as_over_an_existing_file_asks_first(tmp_path):
         assert app.editor.session.path == other and load_draft(other).meta == load_draft(path).meta
 
 
-async def test_save_as_onto_a_draft_open_elsewhere_is_refused(tmp_path):
+async def test_save_as_onto_a_draft_open_elsewhere_is_refused(tmp_path, other_nianbao):
     path, taken = tmp_path / "d.toml", tmp_path / "taken.toml"
     shutil.copy(SEED, path)
     shutil.copy(SEED, taken)
     before = taken.read_bytes()
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        _foreign_lock(taken, other.pid)
-        app = NianbaoApp(path, folder=tmp_path)
-        async with app.run_test(size=(100, 30), notifications=True) as pilot:
-            await pilot.pause()
-            await _save_as(pilot, app, str(taken))  # refused before asking whether to overwrite it
-            assert isinstance(app.screen, EditorScreen) and app.editor.session.path == path
-            assert any("不能保存到 taken.toml" in n.message and str(other.pid) in n.message for n in app._notifications)
-        assert taken.read_bytes() == before
-    finally:
-        other.kill()
-        other.wait()
+    other_nianbao.holds(taken)
+    app = NianbaoApp(path, folder=tmp_path)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await pilot.pause()
+        await _save_as(pilot, app, str(taken))  # refused before asking whether to overwrite it
+        assert isinstance(app.screen, EditorScreen) and app.editor.session.path == path
+        assert any("不能保存到 taken.toml" in n.message and str(other_nianbao.pid) in n.message for n in app._notifications)
+    assert taken.read_bytes() == before
 
 
-async def test_opening_anyway_leaves_the_other_instances_lock_alone(tmp_path):
+async def test_opening_anyway_leaves_the_other_instances_lock_alone(tmp_path, other_nianbao):
     path = tmp_path / "d.toml"
     shutil.copy(SEED, path)
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        _foreign_lock(path, other.pid)
-        before = lock_path(path).read_bytes()
-        app = NianbaoApp(path, folder=tmp_path)
-        async with app.run_test(size=(100, 30), notifications=True) as pilot:
-            await pilot.pause()
-            await pilot.click("#open")
-            await pilot.pause()
-            assert isinstance(app.screen, EditorScreen)
-            assert lock_path(path).read_bytes() == before
-            assert not any("没有正常退出" in n.message for n in app._notifications)
-            assert any("也在别处打开着" in n.message for n in app._notifications)
-        assert lock_path(path).read_bytes() == before  # still the other one's after we quit
-    finally:
-        other.kill()
-        other.wait()
+    other_nianbao.holds(path)
+    before = lock_path(path).read_bytes()
+    app = NianbaoApp(path, folder=tmp_path)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await _open_anyway(pilot)
+        assert lock_path(path).read_bytes() == before
+        assert not any("没有正常退出" in n.message for n in app._notifications)
+        assert any("也在别处打开着" in n.message for n in app._notifications)
+    assert lock_path(path).read_bytes() == before  # still the other one's after we quit
 
 
-async def test_a_draft_opened_anyway_takes_the_lock_once_the_other_instance_quits(tmp_path):
+async def test_a_draft_opened_anyway_takes_the_lock_once_the_other_instance_quits(tmp_path, other_nianbao):
     path = tmp_path / "d.toml"
     shutil.copy(SEED, path)
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        _foreign_lock(path, other.pid)
-        app = NianbaoApp(path, folder=tmp_path)
-        async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.pause()
-            await pilot.click("#open")
-            await pilot.pause()
-            app.claim_lock()  # (the app's timer does this every LOCK_RETRY_EVERY seconds)
-            assert json.loads(lock_path(path).read_text())["pid"] == other.pid
-            other.kill()
-            other.wait()
-            app.claim_lock()
-            assert json.loads(lock_path(path).read_text())["pid"] != other.pid
-        assert not lock_path(path).exists()  # ours now, released when the app ends
-    finally:
-        other.kill()
-        other.wait()
+    other_nianbao.holds(path)
+    app = NianbaoApp(path, folder=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _open_anyway(pilot)
+        app.claim_lock()  # (the app's timer does this every LOCK_RETRY_EVERY seconds)
+        assert json.loads(lock_path(path).read_text())["pid"] == other_nianbao.pid
+        other_nianbao.quit()
+        app.claim_lock()
+        assert json.loads(lock_path(path).read_text())["pid"] != other_nianbao.pid
+    assert not lock_path(path).exists()  # ours now, released when the app ends
