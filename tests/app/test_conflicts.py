@@ -36,6 +36,14 @@ def _colleague_saves(path, penalty: int = 99) -> None:
     save_draft(other, path)
 
 
+async def _provoke_conflict(pilot, app, path) -> None:
+    """Type 41 into 行政许可, let a colleague save the draft meanwhile, then press F2."""
+    await _edit_licensing(pilot, app, "41")
+    _colleague_saves(path)
+    await pilot.press("f2")
+    await pilot.pause()
+
+
 @pytest.mark.parametrize("choice", ["overwrite", "reload", "save_as", "cancel"])
 async def test_save_after_the_file_changed_on_disk_asks(tmp_path, choice):
     path = tmp_path / "d.toml"
@@ -43,10 +51,7 @@ async def test_save_after_the_file_changed_on_disk_asks(tmp_path, choice):
     app = NianbaoApp(path)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await _edit_licensing(pilot, app, "41")
-        _colleague_saves(path)
-        await pilot.press("f2")
-        await pilot.pause()
+        await _provoke_conflict(pilot, app, path)
         assert isinstance(app.screen, ChoiceScreen)
         assert "改动" in app.screen.question
         await pilot.click(f"#{choice}")
@@ -159,10 +164,7 @@ async def test_save_as_after_a_conflict_offers_another_name_and_the_same_name_as
     app = NianbaoApp(path)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await _edit_licensing(pilot, app, "41")
-        _colleague_saves(path)
-        await pilot.press("f2")
-        await pilot.pause()
+        await _provoke_conflict(pilot, app, path)
         await pilot.click("#save_as")
         await pilot.pause()
         field = app.screen.query_one("#path")
