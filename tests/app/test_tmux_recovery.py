@@ -194,7 +194,7 @@ def kill_and_reopen(term: Tmux, draft: Path) -> tuple[Tmux, lock.LockInfo]:
 def test_sigkill_then_recover_in_the_app(term, draft):
     again, left = kill_and_reopen(term, draft)
     try:
-        again.keys("Tab", "Enter")  # from the list of differences to 恢复
+        again.keys("Enter")  # 恢复 has the focus
         again.wait_for(TEXT, "未保存")  # restored, not yet saved
         held = lock.read_lock(draft)
         assert held is not None and held.alive() and held.pid != left.pid  # the stale lock was taken over
@@ -205,7 +205,7 @@ def test_sigkill_then_recover_in_the_app(term, draft):
 def test_sigkill_recover_in_the_app_save_and_quit(term, draft):
     again, left = kill_and_reopen(term, draft)
     try:
-        again.keys("Tab", "Enter")
+        again.keys("Enter")  # 恢复
         again.wait_for(TEXT, "未保存")
         again.keys("F2")
         again.wait_for("已保存", timeout=10)
