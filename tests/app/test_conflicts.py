@@ -189,3 +189,20 @@ async def test_reload_after_a_conflict_drops_this_sessions_recovery_file(tmp_pat
         await pilot.pause()
         assert recovery_files(path) == []
         assert app.editor.session.draft.values[("t2", "penalty", "decisions")] == 99
+
+
+async def test_enter_in_the_conflict_dialog_is_the_choice_that_keeps_both(tmp_path):
+    """Enter (or a key meant for the table) must not overwrite a colleague's save."""
+    path = tmp_path / "d.toml"
+    shutil.copy(SEED, path)
+    app = NianbaoApp(path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await _provoke_conflict(pilot, app, path)
+        assert app.screen.focused.id == "save_as"
+        await pilot.press("left")
+        assert app.screen.focused.id == "reload"
+        await pilot.press("right", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PathScreen)
+    assert load_draft(path).values[("t2", "penalty", "decisions")] == 99

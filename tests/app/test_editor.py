@@ -311,3 +311,18 @@ async def test_a_draft_from_a_newer_nianbao_says_so_when_opened(tmp_path):
         await pilot.press("f2")
         await pilot.pause()
     assert "template_version = 9" in path.read_text(encoding="utf-8")
+
+
+async def test_the_command_palette_speaks_chinese(tmp_path):
+    from textual.command import CommandPalette
+
+    app = NianbaoApp(copy(SEED, tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "程序: 退出" in titles and "草稿: 保存" in titles
+        assert all(not t[:1].isascii() for t in titles), titles  # no "Keys", "Theme", "Quit"…
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        assert "输入要做的事" in app.screen.query_one("#--input Input").placeholder

@@ -10,6 +10,7 @@ from pathlib import Path
 from textual.app import App, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.screen import Screen
 
 from ..draft import new_draft, save_draft
@@ -97,7 +98,8 @@ class NianbaoApp(App):
                     self.push_screen(StartScreen(self.folder))
 
             self.push_screen(
-                ChoiceScreen("这份草稿已在别处打开", [("open", "仍然打开"), ("cancel", "取消")], str(exc)), decide
+                ChoiceScreen("这份草稿已在别处打开", [("open", "仍然打开"), ("cancel", "取消")], str(exc), default="cancel"),
+                decide,
             )
             return
         self.locks.append(lock)
@@ -239,8 +241,13 @@ class NianbaoApp(App):
             self.push_screen(QuitScreen(), decide)
 
     # ---------------------------------------------------------------- command palette
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder="输入要做的事,如 保存、跳转、导出、检查…", id="--command-palette"))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's own entries (Keys, Maximize, Theme, Screenshot…) are English and not for clerks.
+        yield SystemCommand("程序: 退出", "退出 nianbao(有未保存的修改会先询问;Ctrl+Q 或 F10)", self.action_quit)
         editor = self.editor
         if editor is None:
             yield SystemCommand("草稿: 新建", "新建一份年报草稿", lambda: self.new_draft_dialog(self.folder))

@@ -39,7 +39,16 @@ class _Modal(ModalScreen):
     """A dialog that closes once: a second Enter or Esc already queued when it closes must not
     dismiss whatever screen is on top by then (Textual's dismiss pops the top screen)."""
 
-    BINDINGS = [Binding("escape", "cancel", "取消", id="dialog.cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "取消", id="dialog.cancel"),
+        # ←/→ move between the buttons (a focused Input keeps its own arrow keys).
+        Binding("left", "step_button(-1)", "上一个按钮", show=False),
+        Binding("right", "step_button(1)", "下一个按钮", show=False),
+    ]
+
+    def action_step_button(self, step: int) -> None:
+        if isinstance(self.focused, Button):
+            (self.focus_next if step > 0 else self.focus_previous)(Button)
 
     def dismiss(self, result=None):
         # Not `_closing`: that name is Textual's own (MessagePump) and would stop the pump.
@@ -80,9 +89,11 @@ class QuitScreen(_Modal):
 class ChoiceScreen(_Modal):
     """A question with several answers. Dismisses the chosen id, or None (Esc)."""
 
-    def __init__(self, question: str, choices: list[tuple[str, str]], detail: str = ""):
+    def __init__(self, question: str, choices: list[tuple[str, str]], detail: str = "", default: str = ""):
+        """`default`: the choice Enter takes at first; make it the one that cannot lose work."""
         super().__init__()
         self.question, self.choices, self.detail = question, choices, detail
+        self.AUTO_FOCUS = f"#{default or choices[0][0]}"
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -100,9 +111,10 @@ class ChoiceScreen(_Modal):
 class ConfirmScreen(_Modal):
     """A yes/no question. Dismisses True or None."""
 
-    def __init__(self, question: str, yes: str = "确定", no: str = "取消"):
+    def __init__(self, question: str, yes: str = "确定", no: str = "取消", default: str = "yes"):
         super().__init__()
         self.question, self.yes, self.no = question, yes, no
+        self.AUTO_FOCUS = f"#{default}"
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):

@@ -51,6 +51,7 @@ class DraftFiles:
                     "草稿文件在磁盘上已被改动",
                     [("overwrite", "覆盖"), ("reload", "重新载入"), ("save_as", "另存为"), ("cancel", "取消")],
                     f"{changed}。覆盖会丢掉那边的修改;重新载入会丢掉这里未保存的修改;另存为两边都保留。",
+                    default="save_as",
                 ),
                 self._resolve_conflict,
             )
@@ -108,7 +109,7 @@ class DraftFiles:
                 return
             if path.exists():
                 self.app.push_screen(
-                    ConfirmScreen(f"{path.name} 已存在,覆盖它吗?", yes="覆盖", no="取消"),
+                    ConfirmScreen(f"{path.name} 已存在,覆盖它吗?", yes="覆盖", no="取消", default="no"),
                     lambda yes: self._save_as(path) if yes else None,
                 )
                 return
@@ -171,7 +172,7 @@ class DraftFiles:
                 self.app.push_screen(PathScreen("导出 Markdown 到", str(base), ".md"), write)
 
         if errors:
-            self.app.push_screen(ConfirmScreen(f"报告还有 {errors} 个错误,仍要导出吗?", "仍要导出", "返回修改"), ask_path)
+            self.app.push_screen(ConfirmScreen(f"报告还有 {errors} 个错误,仍要导出吗?", "仍要导出", "返回修改", default="no"), ask_path)
         else:
             ask_path()
 
@@ -205,4 +206,9 @@ class DraftFiles:
         try:
             write_recovery(self.session.draft, self.session.path, self.session.recovery_file)
         except OSError as exc:
-            self.notify(f"自动保存失败({os_reason(exc)}),请尽快另存(F3)", severity="error", timeout=8)
+            reason = os_reason(exc)
+            if reason != getattr(self, "_autosave_failure", None):  # say it once, not every keystroke
+                self.notify(f"自动保存失败({reason}),请尽快另存(F3)", severity="error", timeout=8)
+            self._autosave_failure = reason
+        else:
+            self._autosave_failure = None
