@@ -105,10 +105,10 @@ class NianbaoApp(App):
         self.locks.append(lock)
         if lock.problem:
             self.notify(lock.problem, severity="warning", timeout=8)
-        elif lock.took_over is not None:
-            self.notify("上次打开这份草稿的程序没有正常退出", timeout=6)
         remember(path)
         offer = self._recovery_to_offer(session)
+        if lock.took_over is not None and offer is None:  # (with an offer, the dialog says enough)
+            self.notify("上次打开这份草稿的程序没有正常退出", timeout=6)
         if offer is not None:
             rec, recovered, diffs = offer
             others = len(recovery_files(path)) - 1
