@@ -25,10 +25,11 @@ def free_sibling(path: Path) -> Path:
     """A name for saving a copy: `NAME-2.toml`, `NAME-3.toml`… beside the draft, or in the home
     folder when the draft's folder cannot be written."""
     folder = path.parent if os.access(path.parent, os.W_OK) else Path.home()
-    for n in range(2, 1000):
-        candidate = folder / f"{path.stem}-{n}{path.suffix}"
-        if not candidate.exists():
-            return candidate
+    names = [path.name] if folder != path.parent else []
+    names += [f"{path.stem}-{n}{path.suffix}" for n in range(2, 1000)]
+    for name in names:
+        if not (folder / name).exists():
+            return folder / name
     return folder / path.name
 
 
