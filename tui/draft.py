@@ -143,12 +143,18 @@ MAX_DRAFT_BYTES = 5 * 1024 * 1024  # a report is a few KB; anything this big is 
 
 def read_text(path: Path) -> str:
     """A draft file's text; every way a file can be unreadable becomes a DraftError."""
-    return read_text_stamped(path)[0]
+    data, _ = _read_bytes(path)
+    return _decode(data, path)
 
 
 def read_text_stamped(path: Path) -> tuple[str, Stamp]:
     """The text and the stamp of exactly the bytes read (not of a second read, which another
     writer could already have changed)."""
+    data, mtime_ns = _read_bytes(path)
+    return _decode(data, path), Stamp.of_bytes(data, mtime_ns)
+
+
+def _read_bytes(path: Path) -> tuple[bytes, int]:
     try:
         st = os.stat(path)
         if stat.S_ISDIR(st.st_mode):
@@ -168,8 +174,12 @@ def read_text_stamped(path: Path) -> tuple[str, Stamp]:
         raise DraftError(f"{path!r}:文件名含有不允许的字符") from None
     if not data.strip():
         raise DraftError(f"{path}:文件是空的,不是草稿(新建草稿请用 nianbao new)")
+    return data, st.st_mtime_ns
+
+
+def _decode(data: bytes, path: Path) -> str:
     try:
-        return data.decode("utf-8-sig"), Stamp.of_bytes(data, st.st_mtime_ns)
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise DraftError(f"{path} 第 {line} 行:不是 UTF-8 编码的文本(请另存为 UTF-8)") from None
@@ -221,7 +231,8 @@ def parse_toml(text: str, path: str) -> dict:
 
 
 def load_draft(path: Path | str) -> Draft:
-    return load_draft_stamped(path)[0]
+    path = Path(path)
+    return parse_draft(read_text(path), str(path))
 
 
 def load_draft_stamped(path: Path | str) -> tuple[Draft, Stamp]:
