@@ -206,3 +206,16 @@ async def test_enter_in_the_conflict_dialog_is_the_choice_that_keeps_both(tmp_pa
         await pilot.pause()
         assert isinstance(app.screen, PathScreen)
     assert load_draft(path).values[("t2", "penalty", "decisions")] == 99
+
+
+async def test_the_cell_to_resume_at_is_where_the_cursor_was_when_saving(tmp_path):
+    path = tmp_path / "d.toml"
+    shutil.copy(SEED, path)
+    app = NianbaoApp(path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await _on_licensing(pilot, app)
+        _burst(app, "7", "enter", "f2")  # Enter moves the cursor down to 行政处罚
+        for _ in range(5):
+            await pilot.pause()
+    assert load_draft(path).ui["cell"] == "t2.penalty.decisions"

@@ -253,6 +253,8 @@ class EditorScreen(DraftFiles, Screen):
         for pane in self.query(MetaPane):
             for key, value in pane.valid_values().items():
                 changed |= self.session.set_meta(key, value)
+        if isinstance(self.focused, TableGrid):  # where to resume, even if CursorMoved is late
+            self.session.remember_position(self.entry, cell=".".join(self.focused.cursor))
         if changed:
             self._after_change()
 
