@@ -326,3 +326,27 @@ async def test_the_command_palette_speaks_chinese(tmp_path):
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)
         assert "输入要做的事" in app.screen.query_one("#--input Input").placeholder
+
+
+@pytest.mark.parametrize(("keys", "expected"), [
+    (("ctrl+u", "a", "b", "c"), "abc"),
+    (("ctrl+u", "z", "z", "backspace", "a", "b", "c"), "zabc"),
+    (("ctrl+u", "a", "c", "left", "b"), "abc"),
+])
+async def test_editing_keys_in_a_text_field_apply_in_the_order_typed(tmp_path, keys, expected):
+    """A burst (tmux, a slow SSH link) must not apply Backspace or Ctrl+U after later letters."""
+    from textual import events
+
+    app = NianbaoApp(copy(SEED, tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("f3")
+        await pilot.pause()
+        assert isinstance(app.screen, PathScreen)
+        for key in keys:
+            event = events.Key(key, key if len(key) == 1 else None)
+            event.set_sender(app)
+            app._driver.send_message(event)
+        for _ in range(4):
+            await pilot.pause()
+        assert app.screen.query_one("#path", Input).value == expected

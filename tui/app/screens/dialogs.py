@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from ...template import Template
+from ..widgets.ordered_input import OrderedInput
 
 
 def check_file_name(text: str, suffix: str) -> tuple[str, Path]:
@@ -138,7 +139,7 @@ class AcceptWarningScreen(_Modal):
         with Vertical(classes="dialog"):
             yield Label("接受提醒", classes="dialog-title")
             yield Static(self.message, classes="guidance")
-            yield Input(placeholder="说明理由,如:正文的受理数含上年结转", id="reason")
+            yield OrderedInput(placeholder="说明理由,如:正文的受理数含上年结转", id="reason")
             yield Static("", id="reason-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("接受(Enter)", id="ok", variant="primary")
@@ -172,7 +173,7 @@ class PathScreen(_Modal):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield Input(self.default, id="path")
+            yield OrderedInput(self.default, id="path")
             yield Static("", id="path-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("确定(Enter)", id="ok", variant="primary")
@@ -224,13 +225,13 @@ class NewDraftScreen(_Modal):
         with Vertical(classes="dialog"):
             yield Label("新建年报草稿", classes="dialog-title")
             yield Label("机关全称")
-            yield Input(placeholder="如:重庆市渝中区应急管理局", id="org")
+            yield OrderedInput(placeholder="如:重庆市渝中区应急管理局", id="org")
             yield Label("机关类型")
             yield Select([(t, t) for t in types], prompt="请选择", id="type")
             yield Label("年度")
-            yield Input(str(self.default_year), id="year")
+            yield OrderedInput(str(self.default_year), id="year")
             yield Label("文件名")
-            yield Input("", placeholder="默认:机关全称+年度.toml", id="file")
+            yield OrderedInput("", placeholder="默认:机关全称+年度.toml", id="file")
             yield Static("", id="new-error", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("新建(Enter)", id="ok", variant="primary")

@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widgets import Input, Select, Static
 
 from ...template import MetaField, Template
+from .ordered_input import OrderedInput
 
 
 def parse_meta(field: MetaField, text: str):
@@ -56,7 +57,7 @@ class MetaPane(VerticalScroll):
                 yield Select(options, value=value if value in m.choices else Select.NULL, prompt="请选择", id=f"meta-{m.id}")
             else:
                 shown = "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value))
-                yield Input(shown, placeholder=m.help[:40], id=f"meta-{m.id}")
+                yield OrderedInput(shown, placeholder=m.help[:40], id=f"meta-{m.id}")
             if m.help:
                 yield Static(m.help, classes="guidance")
             yield Static("", id=f"meta-error-{m.id}", classes="field-error")
