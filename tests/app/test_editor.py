@@ -350,3 +350,24 @@ async def test_editing_keys_in_a_text_field_apply_in_the_order_typed(tmp_path, k
         for _ in range(4):
             await pilot.pause()
         assert app.screen.query_one("#path", Input).value == expected
+
+
+async def test_editing_keys_in_a_narrative_field_apply_in_the_order_typed(tmp_path):
+    from textual import events
+
+    app = NianbaoApp(copy(SEED, tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.editor.show_entry("s1")
+        await pilot.pause()
+        await pilot.pause()
+        editor = app.focused
+        assert isinstance(editor, FieldEditor)
+        before = editor.text
+        for key in ("ctrl+home", "a", "b", "backspace", "c", "left", "x"):
+            event = events.Key(key, key if len(key) == 1 else None)
+            event.set_sender(app)
+            app._driver.send_message(event)
+        for _ in range(4):
+            await pilot.pause()
+        assert editor.text == "axc" + before

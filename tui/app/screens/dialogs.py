@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from ...template import Template
-from ..widgets.ordered_input import OrderedInput
+from ..widgets.ordered_keys import OrderedInput
 
 
 def check_file_name(text: str, suffix: str) -> tuple[str, Path]:

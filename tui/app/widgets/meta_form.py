@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widgets import Input, Select, Static
 
 from ...template import MetaField, Template
-from .ordered_input import OrderedInput
+from .ordered_keys import OrderedInput
 
 
 def parse_meta(field: MetaField, text: str):

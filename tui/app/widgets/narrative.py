@@ -8,10 +8,11 @@ from textual.message import Message
 from textual.widgets import Static, TextArea
 
 from ...template import NarrativeField, Section
+from .ordered_keys import OrderedKeys
 
 
-class FieldEditor(TextArea):
-    """A text area that knows which template field it edits."""
+class FieldEditor(OrderedKeys, TextArea):
+    """A text area that knows which template field it edits (editing keys apply in the order typed)."""
 
     def __init__(self, field: NarrativeField, text: str, **kwargs):
         super().__init__(text, soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
