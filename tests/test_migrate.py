@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import tui.template as template_mod
-from tui import migrate
+from tui import migrate, migrate_files
 from tui.draft import DraftError, load_draft, parse_draft, parse_toml
 from tui.migrate import MigrationError
 from tui.template import load_template, parse_template
@@ -112,7 +112,7 @@ def test_apply_gives_the_same_draft_as_the_current_version(v2):
 
 
 def test_migrate_text_round_trip_parses_into_the_seed(v2):
-    new_text, report = migrate.migrate_text(version1_text(), "v1.toml")
+    new_text, report = migrate_files.migrate_text(version1_text(), "v1.toml")
     assert new_text is not None and report[-1] == "模板版本 1 → 2"
     migrated = parse_draft(new_text, "v1.toml")
     seed = parse_draft(SEED.read_text(encoding="utf-8"), str(SEED))
@@ -121,12 +121,12 @@ def test_migrate_text_round_trip_parses_into_the_seed(v2):
     assert migrated.meta == seed.meta
     assert migrated.unknown == ["extra"]
     # Migrating again changes nothing: the draft is now at the template's version.
-    assert migrate.migrate_text(new_text, "v1.toml") == (None, [])
+    assert migrate_files.migrate_text(new_text, "v1.toml") == (None, [])
 
 
 def test_current_and_newer_drafts_are_left_alone(v2):
     current = version1_text().replace("template_version = 1", "template_version = 2")
-    assert migrate.migrate_text(current, "x.toml") == (None, [])
+    assert migrate_files.migrate_text(current, "x.toml") == (None, [])
     newer = version1_text().replace("template_version = 1", "template_version = 7")
     raw = parse_toml(newer, "x.toml")
     assert migrate.plan(raw, v2) == []
@@ -224,15 +224,15 @@ def test_migrate_file_dry_run_writes_nothing_and_apply_keeps_a_backup(v2, tmp_pa
     path = tmp_path / "v1.toml"
     original = version1_text().encode("utf-8")
     path.write_bytes(original)
-    report, bak = migrate.migrate_file(path, dry_run=True)
+    report, bak = migrate_files.migrate_file(path, dry_run=True)
     assert bak is None and report[-1] == "模板版本 1 → 2"
     assert path.read_bytes() == original
     assert sorted(p.name for p in tmp_path.iterdir()) == ["v1.toml"]
-    report2, bak = migrate.migrate_file(path)
+    report2, bak = migrate_files.migrate_file(path)
     assert report2 == report
     assert bak == tmp_path / "v1.toml.v1.bak" and bak.read_bytes() == original
     assert load_draft(path).values == load_draft(SEED).values
-    assert migrate.migrate_file(path) == ([], None)
+    assert migrate_files.migrate_file(path) == ([], None)
 
 
 def test_migrate_file_refuses_a_migration_that_breaks_the_draft(monkeypatch, tmp_path):
@@ -241,18 +241,18 @@ def test_migrate_file_refuses_a_migration_that_breaks_the_draft(monkeypatch, tmp
     path = tmp_path / "d.toml"
     path.write_bytes(SEED.read_bytes())
     with pytest.raises(DraftError, match="不能是负数"):
-        migrate.migrate_file(path)
+        migrate_files.migrate_file(path)
     assert path.read_bytes() == SEED.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.toml"]
 
 
 def test_migrate_text_reports_unusable_drafts_in_chinese():
     with pytest.raises(DraftError, match="TOML 语法错误"):
-        migrate.migrate_text("[draft\n", "x.toml")
+        migrate_files.migrate_text("[draft\n", "x.toml")
     with pytest.raises(DraftError, match="缺少 \\[draft\\]"):
-        migrate.migrate_text("a = 1\n", "x.toml")
+        migrate_files.migrate_text("a = 1\n", "x.toml")
     with pytest.raises(DraftError, match="未知的模板"):
-        migrate.migrate_text('[draft]\ntemplate = "nope"\n', "x.toml")
+        migrate_files.migrate_text('[draft]\ntemplate = "nope"\n', "x.toml")
 
 
 def test_older_drafts_migrate_on_load_and_with_the_cli(tmp_path, monkeypatch, capsys):
@@ -307,9 +307,9 @@ def test_migrate_file_refuses_while_a_running_nianbao_holds_the_draft(v2, tmp_pa
     path.write_bytes(original)
     other_nianbao.holds(path)
     with pytest.raises(DraftLocked, match=str(other_nianbao.pid)):
-        migrate.migrate_file(path)
+        migrate_files.migrate_file(path)
     assert path.read_bytes() == original
-    assert migrate.migrate_file(path, dry_run=True)[0]  # a dry run only reads: allowed
+    assert migrate_files.migrate_file(path, dry_run=True)[0]  # a dry run only reads: allowed
 
 
 def test_a_template_with_a_broken_migration_is_refused_when_loaded():

@@ -311,7 +311,7 @@ def cmd_total(args) -> int:
 
 
 def cmd_migrate(args) -> int:
-    from .migrate import migrate_file
+    from .migrate_files import migrate_file
 
     report, backup = migrate_file(args.draft, dry_run=args.dry_run)
     if not report:
