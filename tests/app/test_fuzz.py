@@ -21,8 +21,8 @@ naming the bug (the run cannot go on after a crash); the list is empty, so any c
 Environment: NIANBAO_FUZZ_KEYS (keys per editor phase, default 80 to keep the file near a
 minute; 1500 for a long run; dialogs get half),
 NIANBAO_FUZZ_DIALOG_BURSTS=0 (dialogs get one key at a time, as a slow typist), NIANBAO_FUZZ_SEED,
-NIANBAO_FUZZ_DUMP (folder for the JSON of a crashing run's bursts, which
-`REPLAY` can feed back).
+NIANBAO_FUZZ_DUMP (folder for the JSON of a crashing run's bursts), NIANBAO_FUZZ_REPLAY
+("editor:s1=/tmp/nianbao-fuzz-editor-s1.json": feed those bursts to that phase instead).
 """
 
 from __future__ import annotations
@@ -148,6 +148,9 @@ class Stalled(AssertionError):
 
 
 REPLAY: dict[str, list] = {}  # phase -> recorded bursts to feed instead of random ones
+if os.environ.get("NIANBAO_FUZZ_REPLAY"):  # "editor:s1=/tmp/nianbao-fuzz-editor-s1.json"
+    _phase, _, _file = os.environ["NIANBAO_FUZZ_REPLAY"].partition("=")
+    REPLAY[_phase] = json.loads(Path(_file).read_text(encoding="utf-8"))
 
 
 class Fuzzer:
@@ -518,3 +521,38 @@ async def test_digits_that_int_cannot_read_are_refused(workdir, where):
             await pilot.press("enter")
             await settle(pilot)
             assert isinstance(app.screen, NewDraftScreen)  # still asking for a proper year
+
+
+async def test_the_palette_search_survives_the_palette_closing_under_it(workdir):
+    """Fuzz finding (F1, typing, keys closing it in one burst): Textual's palette search worker
+    queried its list after it was gone, and NoMatches ended the app."""
+    from textual.css.query import NoMatches
+
+    app = NianbaoApp(workdir / "seed.toml")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        palette = app.screen
+
+        def gone(*a, **k):
+            raise NoMatches("No nodes match 'CommandList'")
+
+        palette.query_one = gone
+        worker = palette._gather_commands("保存")
+        await worker.wait()
+        await settle(pilot)
+        assert app._exception is None and app.is_running
+
+
+async def test_an_editing_key_with_nothing_to_do_in_a_text_field_is_passed_on(workdir):
+    """Fuzz finding: ← at the start of a field makes Input's action raise SkipAction (so the
+    key can go on to the screen); OrderedKeys must let it, not crash."""
+    app = NianbaoApp(workdir / "seed.toml")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("home", "left", "ctrl+left", "up")
+        await settle(pilot)
+        assert app._exception is None and isinstance(app.screen, PathScreen)

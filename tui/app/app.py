@@ -21,7 +21,7 @@ LOCK_RETRY_EVERY = 30  # seconds: how soon an unlocked open draft takes the lock
 from ..recovery import differences, is_newer, read_recovery_file, recovery_files, recovery_hint, remove_recovery
 from ..session import REVIEW_ENTRY, Session
 from ..template import load_template
-from . import textual_fixes  # noqa: F401  (applied on import)
+from .textual_fixes import SafeCommandPalette  # (importing it also applies the other fixes)
 from .recent import remember
 from .screens.dialogs import ChoiceScreen, NewDraftRequest, NewDraftScreen, QuitScreen
 from .screens.editor import EditorScreen
@@ -243,7 +243,8 @@ class NianbaoApp(App):
     # ---------------------------------------------------------------- command palette
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(placeholder="输入要做的事,如 保存、跳转、导出、检查…", id="--command-palette"))
+            palette = SafeCommandPalette(placeholder="输入要做的事,如 保存、跳转、导出、检查…", id="--command-palette")
+            self.push_screen(palette)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Textual's own entries (Keys, Maximize, Theme, Screenshot…) are English and not for clerks.

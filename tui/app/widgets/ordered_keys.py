@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 
 from textual import events
-from textual.actions import parse
+from textual.actions import SkipAction, parse
 from textual.widgets import Input
 
 
@@ -27,11 +27,14 @@ class OrderedKeys:
             method = getattr(self, f"action_{name}", None)
             if method is None or self.check_action(name, params) is False:
                 continue
+            try:
+                result = method(*params)
+                if inspect.isawaitable(result):
+                    await result
+            except SkipAction:
+                continue  # e.g. ← at the start of the field: the key goes on to the screen
             event.stop()
             event.prevent_default()
-            result = method(*params)
-            if inspect.isawaitable(result):
-                await result
             return
         await super()._on_key(event)
 
