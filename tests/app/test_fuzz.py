@@ -374,7 +374,10 @@ async def test_fuzz_dialog(workdir, name):
                 if any(isinstance(s, kind) for s in app.screen_stack):
                     await fz.pilot.press("escape")
                     await settle(fz.pilot)
-            assert not any(isinstance(s, kind) for s in app.screen_stack), "the dialog does not close with Esc"
+            assert not any(isinstance(s, kind) for s in app.screen_stack), (
+                "the dialog does not close with Esc: "
+                f"{[type(s).__name__ for s in app.screen_stack]}, focus {app.focused!r} D={getattr(app.screen, '_dismissed', None)}"
+            )
             assert all(r is None or isinstance(r, (str, bool, Path)) or type(r).__name__ == "NewDraftRequest" for r in results)
             while len(app.screen_stack) > 2:
                 app.pop_screen()
@@ -556,3 +559,28 @@ async def test_an_editing_key_with_nothing_to_do_in_a_text_field_is_passed_on(wo
         await pilot.press("home", "left", "ctrl+left", "up")
         await settle(pilot)
         assert app._exception is None and isinstance(app.screen, PathScreen)
+
+
+async def test_a_dialog_behind_the_command_palette_is_not_half_dismissed(workdir):
+    """Fuzz finding: F1 over a dialog, then a key that dismisses the dialog. Textual's dismiss
+    pops the top screen (the palette), the dialog stayed and Esc no longer closed it."""
+    from textual.command import CommandPalette
+
+    app = NianbaoApp(workdir / "seed.toml")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        dialog = AcceptWarningScreen("正文写“受理申请10件”,表三为 9 件")
+        app.push_screen(dialog)
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+        dialog.dismiss(None)  # what a late key for the dialog does
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is dialog
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.editor

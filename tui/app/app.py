@@ -243,7 +243,8 @@ class NianbaoApp(App):
     # ---------------------------------------------------------------- command palette
     def action_command_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):
-            palette = SafeCommandPalette(placeholder="输入要做的事,如 保存、跳转、导出、检查…", id="--command-palette")
+            # No fixed id: a palette opened while the last one is still being removed would clash.
+            palette = SafeCommandPalette(placeholder="输入要做的事,如 保存、跳转、导出、检查…")
             self.push_screen(palette)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -53,7 +53,9 @@ class _Modal(ModalScreen):
 
     def dismiss(self, result=None):
         # Not `_closing`: that name is Textual's own (MessagePump) and would stop the pump.
-        if getattr(self, "_dismissed", False) or not self.is_current:
+        # Only from the top: `is_current` is also true behind the command palette, and Textual's
+        # dismiss pops whatever is on top (it would close the palette and leave this dialog).
+        if getattr(self, "_dismissed", False) or self.app.screen is not self:
             return AwaitComplete.nothing()
         self._dismissed = True
         return super().dismiss(result)

@@ -21,9 +21,15 @@ from textual.widgets import Input
 class OrderedKeys:
     """Mix in before a Textual text widget (`class X(OrderedKeys, TextArea)`)."""
 
+    # Left to Textual's own timing: run straight after a paste in the same burst, TextArea's
+    # undo raised "document line index out of bounds" from its soft-wrap bookkeeping (fuzz).
+    UNORDERED_ACTIONS = frozenset({"undo", "redo"})
+
     async def _on_key(self, event: events.Key) -> None:
         for binding in self._bindings.key_to_bindings.get(event.key, ()):
             _, name, params = parse(binding.action)
+            if name in self.UNORDERED_ACTIONS:
+                break
             method = getattr(self, f"action_{name}", None)
             if method is None or self.check_action(name, params) is False:
                 continue
