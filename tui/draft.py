@@ -252,8 +252,8 @@ def load_previous(draft: Draft, path: Path | str) -> Draft | None:
     return load_draft(target)
 
 
-def parse_draft(text: str, path: str = "<草稿>") -> Draft:
-    data = parse_toml(text, path)
+def template_of(data: dict, text: str, path: str) -> Template:
+    """The template a parsed draft names in `[draft] template`. Raises DraftError."""
     head = data.get("draft")
     if not isinstance(head, dict) or "template" not in head:
         raise DraftError(f"{path}:缺少 [draft] 表或其中的 template(这不是 nianbao 草稿?)")
@@ -261,9 +261,15 @@ def parse_draft(text: str, path: str = "<草稿>") -> Draft:
     if not isinstance(tid, str):
         raise DraftError(f"{_where(path, text, 'draft', 'template')}:template 应是文字")
     try:
-        template = load_template(tid)
+        return load_template(tid)
     except TemplateError as exc:
         raise DraftError(f"{_where(path, text, 'draft', 'template')}:{exc}") from None
+
+
+def parse_draft(text: str, path: str = "<草稿>") -> Draft:
+    data = parse_toml(text, path)
+    template = template_of(data, text, path)
+    head = data["draft"]
     version = head.get("template_version", template.version)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise DraftError(f"{_where(path, text, 'draft', 'template_version')}:模板版本应为正整数,如 1")

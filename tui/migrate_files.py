@@ -11,11 +11,10 @@ from pathlib import Path
 
 import tomli_w
 
-from .draft import HEADER, DraftError, atomic_write, parse_draft, parse_toml, read_text
+from .draft import HEADER, DraftError, atomic_write, parse_draft, parse_toml, read_text, template_of
 from .errors import os_reason
 from .lock import acquire
 from .migrate import needed, run
-from .template import TemplateError, load_template
 
 
 def migrate_text(text: str, path: str = "<草稿>", template=None) -> tuple[str | None, list[str]]:
@@ -25,14 +24,7 @@ def migrate_text(text: str, path: str = "<草稿>", template=None) -> tuple[str 
     """
     raw = parse_toml(text, path)
     if template is None:
-        head = raw.get("draft")
-        tid = head.get("template") if isinstance(head, dict) else None
-        if not isinstance(tid, str):
-            raise DraftError(f"{path}:缺少 [draft] 表或其中的 template(这不是 nianbao 草稿?)")
-        try:
-            template = load_template(tid)
-        except TemplateError as exc:
-            raise DraftError(f"{path}:{exc}") from None
+        template = template_of(raw, text, path)
     if not needed(raw, template):
         return None, []
     data, changes = run(raw, template, path)
