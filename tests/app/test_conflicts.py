@@ -14,6 +14,14 @@ from tui.draft import load_draft, save_draft
 from ..conftest import SEED
 
 
+@pytest.fixture
+def draft_path(tmp_path):
+    """A copy of the seed named d.toml."""
+    path = tmp_path / "d.toml"
+    shutil.copy(SEED, path)
+    return path
+
+
 async def _on_licensing(pilot, app) -> None:
     """The cursor on 表二 行政许可 · 本年处理决定数量 (the seed has 40 there)."""
     from tui.app.widgets.table_grid import TableGrid
@@ -45,9 +53,8 @@ async def _provoke_conflict(pilot, app, path) -> None:
 
 
 @pytest.mark.parametrize("choice", ["overwrite", "reload", "save_as", "cancel"])
-async def test_save_after_the_file_changed_on_disk_asks(tmp_path, choice):
-    path = tmp_path / "d.toml"
-    shutil.copy(SEED, path)
+async def test_save_after_the_file_changed_on_disk_asks(draft_path, choice):
+    path = draft_path
     app = NianbaoApp(path)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -92,10 +99,9 @@ async def test_save_into_a_read_only_folder_keeps_everything(tmp_path):
             folder.chmod(0o755)
 
 
-async def test_save_failure_offers_save_as(tmp_path, monkeypatch):
+async def test_save_failure_offers_save_as(draft_path, monkeypatch):
     """A full disk (ENOSPC at write time) keeps the draft in memory and offers 另存为."""
-    path = tmp_path / "d.toml"
-    shutil.copy(SEED, path)
+    path = draft_path
     before = path.read_bytes()
     app = NianbaoApp(path)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -129,11 +135,10 @@ def _burst(app, *keys: str) -> None:
 
 
 @pytest.mark.parametrize("last", ["f2", "ctrl+s", "ctrl+q"])
-async def test_keys_typed_just_before_saving_or_quitting_count(tmp_path, last):
+async def test_keys_typed_just_before_saving_or_quitting_count(draft_path, last):
     from tui.app.screens.dialogs import QuitScreen
 
-    path = tmp_path / "d.toml"
-    shutil.copy(SEED, path)
+    path = draft_path
     app = NianbaoApp(path)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -148,9 +153,8 @@ async def test_keys_typed_just_before_saving_or_quitting_count(tmp_path, last):
             assert not app.editor.session.dirty
 
 
-async def test_save_as_after_a_conflict_offers_another_name_and_the_same_name_asks_again(tmp_path):
-    path = tmp_path / "d.toml"
-    shutil.copy(SEED, path)
+async def test_save_as_after_a_conflict_offers_another_name_and_the_same_name_asks_again(draft_path):
+    path = draft_path
     app = NianbaoApp(path)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -158,7 +162,7 @@ async def test_save_as_after_a_conflict_offers_another_name_and_the_same_name_as
         await pilot.click("#save_as")
         await pilot.pause()
         field = app.screen.query_one("#path")
-        assert field.value == str(tmp_path / "d-2.toml")
+        assert field.value == str(draft_path.parent / "d-2.toml")
         field.value = str(path)  # the clerk types the draft's own name anyway
         await pilot.press("enter")
         await pilot.pause()
@@ -167,14 +171,13 @@ async def test_save_as_after_a_conflict_offers_another_name_and_the_same_name_as
         assert load_draft(path).values[("t2", "penalty", "decisions")] == 99  # nothing overwritten
 
 
-async def test_reload_after_a_conflict_drops_this_sessions_recovery_file(tmp_path):
+async def test_reload_after_a_conflict_drops_this_sessions_recovery_file(draft_path):
     import asyncio
 
     from tui.app.screens.draft_files import AUTOSAVE_DELAY
     from tui.recovery import recovery_files
 
-    path = tmp_path / "d.toml"
-    shutil.copy(SEED, path)
+    path = draft_path
     app = NianbaoApp(path)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -191,10 +194,9 @@ async def test_reload_after_a_conflict_drops_this_sessions_recovery_file(tmp_pat
         assert app.editor.session.draft.values[("t2", "penalty", "decisions")] == 99
 
 
-async def test_enter_in_the_conflict_dialog_is_the_choice_that_keeps_both(tmp_path):
+async def test_enter_in_the_conflict_dialog_is_the_choice_that_keeps_both(draft_path):
     """Enter (or a key meant for the table) must not overwrite a colleague's save."""
-    path = tmp_path / "d.toml"
-    shutil.copy(SEED, path)
+    path = draft_path
     app = NianbaoApp(path)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -208,9 +210,8 @@ async def test_enter_in_the_conflict_dialog_is_the_choice_that_keeps_both(tmp_pa
     assert load_draft(path).values[("t2", "penalty", "decisions")] == 99
 
 
-async def test_the_cell_to_resume_at_is_where_the_cursor_was_when_saving(tmp_path):
-    path = tmp_path / "d.toml"
-    shutil.copy(SEED, path)
+async def test_the_cell_to_resume_at_is_where_the_cursor_was_when_saving(draft_path):
+    path = draft_path
     app = NianbaoApp(path)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
