@@ -371,3 +371,65 @@ async def test_editing_keys_in_a_narrative_field_apply_in_the_order_typed(tmp_pa
         for _ in range(4):
             await pilot.pause()
         assert editor.text == "axc" + before
+
+
+def _burst(app, *keys: str) -> None:
+    from textual import events
+
+    for key in keys:
+        event = events.Key(key, key if len(key) == 1 else None)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+async def _settled(pilot) -> None:
+    for _ in range(6):
+        await pilot.pause()
+
+
+async def test_a_tab_in_a_burst_moves_the_letters_after_it_to_the_next_field(tmp_path):
+    app = NianbaoApp(copy(SEED, tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.editor.show_entry("s1")
+        await _settled(pilot)
+        first = app.focused
+        assert isinstance(first, FieldEditor)
+        before = dict(app.editor.session.draft.texts)
+        _burst(app, "ctrl+home", "M", "tab", "ctrl+home", "N")
+        await _settled(pilot)
+        second = app.focused
+        assert isinstance(second, FieldEditor) and second is not first
+        texts = app.editor.session.draft.texts
+        assert texts[first.field.key] == "M" + before[first.field.key]
+        assert texts[second.field.key] == "N" + before[second.field.key]
+
+
+async def test_a_section_change_in_a_burst_keeps_each_key_in_its_section(tmp_path):
+    app = NianbaoApp(copy(SEED, tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.editor.show_entry("s5")
+        await _settled(pilot)
+        s5 = app.focused
+        before = dict(app.editor.session.draft.texts)
+        _burst(app, "ctrl+home", "S", "f12", "ctrl+home", "T")
+        await _settled(pilot)
+        assert app.editor.entry == "s6"
+        texts = app.editor.session.draft.texts
+        assert texts[s5.field.key] == "S" + before[s5.field.key]
+        assert texts[app.focused.field.key] == "T" + before[app.focused.field.key]
+
+
+async def test_keys_before_a_dialog_go_to_the_table_and_keys_after_it_to_the_dialog(tmp_path):
+    app = NianbaoApp(copy(SEED, tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.editor.show_entry("s2")
+        await _settled(pilot)
+        app.editor.query_one("#grid-t2", TableGrid).move_to(("t2", "licensing", "decisions"))
+        _burst(app, "7", "enter", "f3", "ctrl+u", "x")
+        await _settled(pilot)
+        assert isinstance(app.screen, PathScreen)
+        assert app.screen.query_one("#path", Input).value == "x"
+        assert app.editor.session.draft.values[("t2", "licensing", "decisions")] == 7

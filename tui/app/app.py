@@ -242,6 +242,13 @@ class NianbaoApp(App):
 
     # ---------------------------------------------------------------- command palette
     def action_command_palette(self) -> None:
+        editor = self.editor
+        if editor is not None and self.screen is editor:
+            editor.after_pending_input(self._open_palette)  # keys typed before F1 go where they were typed
+        else:
+            self._open_palette()
+
+    def _open_palette(self) -> None:
         if self.use_command_palette and not CommandPalette.is_open(self):
             # No fixed id: a palette opened while the last one is still being removed would clash.
             palette = SafeCommandPalette(placeholder="输入要做的事,如 保存、跳转、导出、检查…")

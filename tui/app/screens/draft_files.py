@@ -35,10 +35,6 @@ def free_sibling(path: Path) -> Path:
 
 class DraftFiles:
     # ---------------------------------------------------------------- saving
-    def action_save_typed(self) -> None:
-        """F2 / Ctrl+S: save once the keys typed before it are in (see after_pending_input)."""
-        self.after_pending_input(self.action_save)
-
     def action_save(self) -> bool:
         """Save; False if it did not happen now (a question was asked, or it failed)."""
         self.sync_from_widgets()

@@ -36,20 +36,22 @@ def pane_id(entry: str) -> str:
 
 
 class EditorScreen(DraftFiles, Screen):
-    # priority: a focused TextArea binds F6/F7 itself (select line / all)
+    # priority: a focused TextArea binds F6/F7 itself (select line / all). Each runs only after
+    # the keys typed before it (after_typing), so a burst like "7 Enter F12 5" puts the 7 in
+    # this section and the 5 in the next.
     BINDINGS = [
-        Binding("f2", "save_typed", "保存", id="draft.save", priority=True),
-        Binding("ctrl+s", "save_typed", "保存", show=False, id="draft.save_ctrl", priority=True),
-        Binding("f3", "save_as", "另存为", show=False, id="draft.save_as", priority=True),
-        Binding("f4", "external_edit", "外部编辑", id="text.external", priority=True),
-        Binding("f5", "toggle_direction", "方向", id="grid.direction", priority=True),
-        Binding("f6", "export", "导出", id="export.markdown", priority=True),
-        Binding("f7", "accept_warning", "接受提醒", id="warning.accept", priority=True),
-        Binding("f8", "next_problem", "问题", id="problem.next", priority=True),
-        Binding("shift+f8", "previous_problem", "上一个问题", show=False, id="problem.previous", priority=True),
-        Binding("f9", "toggle_navigator", "目录", id="section.navigator", priority=True),
-        Binding("ctrl+pagedown,f12", "next_section", "下一部分", show=False, id="section.next", priority=True),
-        Binding("ctrl+pageup,f11", "previous_section", "上一部分", show=False, id="section.previous", priority=True),
+        Binding("f2", "after_typing('save')", "保存", id="draft.save", priority=True),
+        Binding("ctrl+s", "after_typing('save')", "保存", show=False, id="draft.save_ctrl", priority=True),
+        Binding("f3", "after_typing('save_as')", "另存为", show=False, id="draft.save_as", priority=True),
+        Binding("f4", "after_typing('external_edit')", "外部编辑", id="text.external", priority=True),
+        Binding("f5", "after_typing('toggle_direction')", "方向", id="grid.direction", priority=True),
+        Binding("f6", "after_typing('export')", "导出", id="export.markdown", priority=True),
+        Binding("f7", "after_typing('accept_warning')", "接受提醒", id="warning.accept", priority=True),
+        Binding("f8", "after_typing('next_problem')", "问题", id="problem.next", priority=True),
+        Binding("shift+f8", "after_typing('previous_problem')", "上一个问题", show=False, id="problem.previous", priority=True),
+        Binding("f9", "after_typing('toggle_navigator')", "目录", id="section.navigator", priority=True),
+        Binding("ctrl+pagedown,f12", "after_typing('next_section')", "下一部分", show=False, id="section.next", priority=True),
+        Binding("ctrl+pageup,f11", "after_typing('previous_section')", "上一部分", show=False, id="section.previous", priority=True),
     ]
 
     AUTO_FOCUS = ""  # no automatic focus: on_mount places it on where the clerk left off
@@ -75,8 +77,13 @@ class EditorScreen(DraftFiles, Screen):
 
     NARROW = 90  # columns below which the table gets more room
 
+    def action_after_typing(self, name: str) -> None:
+        self.after_pending_input(getattr(self, f"action_{name}"))
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Show F4 only in a text field and F5 only in a table: the Footer lists what matters now."""
+        if action == "after_typing" and parameters:
+            action = str(parameters[0])
         if action == "external_edit":
             return isinstance(self.focused, FieldEditor)
         if action == "toggle_direction":
@@ -140,6 +147,10 @@ class EditorScreen(DraftFiles, Screen):
         if nav.highlighted != nav.get_option_index(entry):
             nav.select_entry(entry)
         self.session.remember_position(entry)
+        if focus:
+            # The new pane's field gets the focus after the next refresh; until then keys
+            # already queued for the old field wait for it (OrderedKeys, the grid).
+            self.set_focus(None, scroll_visible=False)
         self.call_after_refresh(self._entered, entry, focus)
 
     def _entered(self, entry: str, focus: bool) -> None:

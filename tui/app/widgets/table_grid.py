@@ -33,6 +33,7 @@ from tui.values import INTEGER_REASON, ValueProblem, format_cell, parse_input, t
 
 from .grid_layout import Key, as_key, build_layout, build_structure, describe, fit, wrap_cells
 from .grid_paint import GridPainter, GridState
+from .ordered_keys import follow_focus, tab_moves_focus
 
 __all__ = ["DERIVED_REASON", "INTEGER_REASON", "Key", "TableGrid", "fit", "wrap_cells"]
 
@@ -472,6 +473,8 @@ class TableGrid(ScrollView, can_focus=True):
         # Keys this grid binds are run here, in arrival order. Left to the binding machinery,
         # an unhandled Enter bubbles to the app first, and digits typed right behind it (a
         # fast typist, a terminal delivering a burst) would be handled before it.
+        if follow_focus(self, event) or tab_moves_focus(self, event):
+            return
         action = _KEY_ACTIONS.get(event.key)
         if action is not None:
             name, params = action
