@@ -433,3 +433,19 @@ async def test_keys_before_a_dialog_go_to_the_table_and_keys_after_it_to_the_dia
         assert isinstance(app.screen, PathScreen)
         assert app.screen.query_one("#path", Input).value == "x"
         assert app.editor.session.draft.values[("t2", "licensing", "decisions")] == 7
+
+
+async def test_moving_into_a_metadata_field_does_not_select_its_value(tmp_path):
+    """The first key typed after moving into 机关全称 must not replace the whole name."""
+    app = NianbaoApp(copy(SEED, tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.editor.show_entry("s1")
+        await pilot.pause()
+        app.editor.show_entry("meta")
+        await pilot.pause()
+        await pilot.pause()
+        field = app.focused
+        assert isinstance(field, Input) and field.id == "meta-org_name"
+        await pilot.press("k")
+        assert field.value != "k" and "k" in field.value and len(field.value) > 1

@@ -68,3 +68,15 @@ async def test_a_draft_that_cannot_be_read_opens_nothing_and_overwrites_nothing(
         assert not isinstance(app.screen, EditorScreen)
         assert any("abc" in n.message for n in app._notifications)
     assert bad.read_bytes() == before
+
+
+async def test_enter_on_the_start_page_opens_the_first_draft(tmp_path, monkeypatch):
+    shutil.copy(SEED, tmp_path / "甲.toml")
+    monkeypatch.chdir(tmp_path)
+    app = NianbaoApp(None, folder=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, EditorScreen) and app.editor.session.path.name == "甲.toml"

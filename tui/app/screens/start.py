@@ -74,7 +74,11 @@ class StartScreen(Screen):
         options = [Option(Text("+ 新建草稿……", style="bold"), id=NEW_ID)]
         for i, info in enumerate(self.infos):
             options.append(Option(self._prompt(info), id=str(i), disabled=bool(info.problem)))
-        self.query_one("#drafts", OptionList).set_options(options)
+        drafts = self.query_one("#drafts", OptionList)
+        drafts.set_options(options)
+        # Enter works at once: on the first draft that can be opened, else on 新建.
+        usable = [i + 1 for i, info in enumerate(self.infos) if not info.problem]
+        drafts.highlighted = usable[0] if usable else 0
 
     def _prompt(self, info: DraftInfo) -> Text:
         name = str(info.path) if info.path.parent.resolve() != self.folder.resolve() else info.path.name

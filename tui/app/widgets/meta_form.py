@@ -57,7 +57,8 @@ class MetaPane(VerticalScroll):
                 yield Select(options, value=value if value in m.choices else Select.NULL, prompt="请选择", id=f"meta-{m.id}")
             else:
                 shown = "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value))
-                yield OrderedInput(shown, placeholder=m.help[:40], id=f"meta-{m.id}")
+                # No select-on-focus: moving into 机关全称 must not let the first key replace it.
+                yield OrderedInput(shown, placeholder=m.help[:40], id=f"meta-{m.id}", select_on_focus=False)
             if m.help:
                 yield Static(m.help, classes="guidance")
             yield Static("", id=f"meta-error-{m.id}", classes="field-error")
