@@ -112,7 +112,7 @@ async def test_total_turns_wrong_and_right_while_typing(tmp_path):
         await pilot.press("7", "enter")
         assert problems(app) == []
         assert not g._errors
-        assert app.editor.sub_title.split(" · ")[1] == "未保存"
+        assert app.editor.title.split(" · ")[1] == "未保存"
 
 
 async def test_full_width_digits_and_refused_characters(tmp_path):

@@ -217,11 +217,12 @@ class EditorScreen(DraftFiles, Screen):
         d = self.session.draft
         org = d.org_name or "(未填机关)"
         year = f"{d.year}年" if d.year else ""
-        self.title = f"{org} {year}年报"
         name = self.session.path.name if self.session.path else "(未命名)"
         state = "未保存" if self.session.dirty else "已保存"
         errors, warnings = self.session.counts()
-        self.sub_title = f"{name} · {state} · {errors} 错误 {warnings} 提醒"
+        # What changes comes first: a narrow terminal cuts the end of the header line.
+        self.title = f"{name} · {state} · {errors} 错误 {warnings} 提醒"
+        self.sub_title = f"{org} {year}年报"
 
     # ---------------------------------------------------------------- messages from panes
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
