@@ -68,7 +68,7 @@ class ProblemsPane(OptionList):
         if not findings:
             self.set_options([Option(Text("✓ 没有发现问题", style="green"), disabled=True)])
             self._rows = [None]
-            self.border_title = "问题"
+            self.border_title = "本部分的问题"
             return
         options = []
         current = object()
@@ -104,7 +104,7 @@ class ProblemsPane(OptionList):
     def _set_title(self, findings: list[Finding]) -> None:
         errors = sum(1 for f in findings if f.severity == "error")
         warnings = sum(1 for f in findings if f.severity != "error" and f.open)
-        self.border_title = f"问题:{errors} 个错误,{warnings} 个提醒"
+        self.border_title = f"本部分的问题:{errors} 个错误,{warnings} 个提醒"
 
     def _current(self) -> Finding | None:
         rows = getattr(self, "_rows", [])
