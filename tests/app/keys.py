@@ -24,3 +24,12 @@ async def type_keys(pilot, text: str, *, then: tuple[str, ...] = ()) -> None:
     await pilot.pause()
     if then:
         await pilot.press(*then)
+
+
+def burst(app, *keys: str) -> None:
+    """Named keys handed to the driver back to back, without waiting: what tmux send-keys, a
+    paste without bracketing or a slow SSH link delivers. Let the app settle afterwards."""
+    for key in keys:
+        event = events.Key(key, key if len(key) == 1 else None)
+        event.set_sender(app)
+        app._driver.send_message(event)

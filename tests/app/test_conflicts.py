@@ -12,6 +12,7 @@ from tui.app.screens.dialogs import ChoiceScreen, PathScreen
 from tui.draft import load_draft, save_draft
 
 from ..conftest import SEED
+from .keys import burst
 
 
 @pytest.fixture
@@ -124,16 +125,6 @@ async def test_save_failure_offers_save_as(draft_path, monkeypatch):
     assert path.read_bytes() == before
 
 
-def _burst(app, *keys: str) -> None:
-    """Keys handed to the driver back to back, as tmux send-keys or a slow SSH link delivers them."""
-    from textual import events
-
-    for key in keys:
-        event = events.Key(key, key if len(key) == 1 else None)
-        event.set_sender(app)
-        app._driver.send_message(event)
-
-
 @pytest.mark.parametrize("last", ["f2", "ctrl+s", "ctrl+q"])
 async def test_keys_typed_just_before_saving_or_quitting_count(draft_path, last):
     from tui.app.screens.dialogs import QuitScreen
@@ -143,7 +134,7 @@ async def test_keys_typed_just_before_saving_or_quitting_count(draft_path, last)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await _on_licensing(pilot, app)
-        _burst(app, "7", "enter", last)
+        burst(app, "7", "enter", last)
         for _ in range(5):
             await pilot.pause()
         if last == "ctrl+q":
@@ -216,7 +207,7 @@ async def test_the_cell_to_resume_at_is_where_the_cursor_was_when_saving(draft_p
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await _on_licensing(pilot, app)
-        _burst(app, "7", "enter", "f2")  # Enter moves the cursor down to 行政处罚
+        burst(app, "7", "enter", "f2")  # Enter moves the cursor down to 行政处罚
         for _ in range(5):
             await pilot.pause()
     assert load_draft(path).ui["cell"] == "t2.penalty.decisions"

@@ -17,7 +17,7 @@ from tui.draft import load_draft
 from tui.render import render_markdown
 
 from ..conftest import BLANK, SEED
-from .keys import type_keys
+from .keys import burst, type_keys
 
 SIZE = (100, 30)
 
@@ -335,26 +335,19 @@ async def test_the_command_palette_speaks_chinese(tmp_path):
 ])
 async def test_editing_keys_in_a_text_field_apply_in_the_order_typed(tmp_path, keys, expected):
     """A burst (tmux, a slow SSH link) must not apply Backspace or Ctrl+U after later letters."""
-    from textual import events
-
     app = NianbaoApp(copy(SEED, tmp_path))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await pilot.press("f3")
         await pilot.pause()
         assert isinstance(app.screen, PathScreen)
-        for key in keys:
-            event = events.Key(key, key if len(key) == 1 else None)
-            event.set_sender(app)
-            app._driver.send_message(event)
+        burst(app, *keys)
         for _ in range(4):
             await pilot.pause()
         assert app.screen.query_one("#path", Input).value == expected
 
 
 async def test_editing_keys_in_a_narrative_field_apply_in_the_order_typed(tmp_path):
-    from textual import events
-
     app = NianbaoApp(copy(SEED, tmp_path))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -364,22 +357,10 @@ async def test_editing_keys_in_a_narrative_field_apply_in_the_order_typed(tmp_pa
         editor = app.focused
         assert isinstance(editor, FieldEditor)
         before = editor.text
-        for key in ("ctrl+home", "a", "b", "backspace", "c", "left", "x"):
-            event = events.Key(key, key if len(key) == 1 else None)
-            event.set_sender(app)
-            app._driver.send_message(event)
+        burst(app, "ctrl+home", "a", "b", "backspace", "c", "left", "x")
         for _ in range(4):
             await pilot.pause()
         assert editor.text == "axc" + before
-
-
-def _burst(app, *keys: str) -> None:
-    from textual import events
-
-    for key in keys:
-        event = events.Key(key, key if len(key) == 1 else None)
-        event.set_sender(app)
-        app._driver.send_message(event)
 
 
 async def _settled(pilot) -> None:
@@ -396,7 +377,7 @@ async def test_a_tab_in_a_burst_moves_the_letters_after_it_to_the_next_field(tmp
         first = app.focused
         assert isinstance(first, FieldEditor)
         before = dict(app.editor.session.draft.texts)
-        _burst(app, "ctrl+home", "M", "tab", "ctrl+home", "N")
+        burst(app, "ctrl+home", "M", "tab", "ctrl+home", "N")
         await _settled(pilot)
         second = app.focused
         assert isinstance(second, FieldEditor) and second is not first
@@ -413,7 +394,7 @@ async def test_a_section_change_in_a_burst_keeps_each_key_in_its_section(tmp_pat
         await _settled(pilot)
         s5 = app.focused
         before = dict(app.editor.session.draft.texts)
-        _burst(app, "ctrl+home", "S", "f12", "ctrl+home", "T")
+        burst(app, "ctrl+home", "S", "f12", "ctrl+home", "T")
         await _settled(pilot)
         assert app.editor.entry == "s6"
         texts = app.editor.session.draft.texts
@@ -428,7 +409,7 @@ async def test_keys_before_a_dialog_go_to_the_table_and_keys_after_it_to_the_dia
         app.editor.show_entry("s2")
         await _settled(pilot)
         app.editor.query_one("#grid-t2", TableGrid).move_to(("t2", "licensing", "decisions"))
-        _burst(app, "7", "enter", "f3", "ctrl+u", "x")
+        burst(app, "7", "enter", "f3", "ctrl+u", "x")
         await _settled(pilot)
         assert isinstance(app.screen, PathScreen)
         assert app.screen.query_one("#path", Input).value == "x"
