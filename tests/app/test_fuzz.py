@@ -54,6 +54,7 @@ from tui.session import META_ENTRY, REVIEW_ENTRY
 from tui.template import load_template
 
 from ..conftest import SEED
+from .keys import burst
 
 SIZE = (100, 30)
 KEYS = int(os.environ.get("NIANBAO_FUZZ_KEYS", "80"))
@@ -388,13 +389,6 @@ async def test_fuzz_dialog(workdir, name):
 # ---------------------------------------------------------------- the bugs the fuzz found, pinned
 
 
-def send(app, *keys: str) -> None:
-    """Keys in one burst, as a fast typist or a busy machine delivers them."""
-    for k in keys:
-        event = events.Key(k, k if len(k) == 1 else None)
-        event.set_sender(app)
-        app._driver.send_message(event)
-
 
 def paste(app, text: str) -> None:
     event = events.Paste(text)
@@ -413,7 +407,7 @@ async def test_a_second_key_in_a_closing_dialog_does_not_close_the_editor(workdi
         await settle(pilot)
         await pilot.press(opener)
         await pilot.pause(0.3)
-        send(app, *keys)
+        burst(app, *keys)
         await settle(pilot)
         assert app.editor is not None, [type(s).__name__ for s in app.screen_stack]
 
@@ -453,7 +447,7 @@ async def test_page_down_before_a_list_is_laid_out(workdir, key):
     app = NianbaoApp(workdir / "seed.toml")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        send(app, "ctrl+p", key)
+        burst(app, "ctrl+p", key)
         await settle(pilot)
 
 
@@ -489,7 +483,7 @@ async def test_jumping_to_the_review_from_the_command_palette(workdir, how):
         else:
             app.editor.show_entry("s6")
             await settle(pilot)
-            send(app, *what.split("+"))
+            burst(app, *what.split("+"))
         await pilot.pause(0.5)
         assert app.editor is not None and app.editor.entry == REVIEW_ENTRY
 
