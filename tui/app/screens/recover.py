@@ -26,11 +26,11 @@ class RecoverScreen(_Modal):
             yield Label(f"发现自动保存的内容,与草稿有 {len(self.differences)} 处不同:", classes="dialog-title")
             if not self.newer:
                 yield Static("注意:它比草稿旧,草稿在那之后又保存过;恢复会用它覆盖下列各处。", classes="guidance")
-            if self.others:
-                yield Static(f"另有 {self.others} 个较旧的恢复文件,下次打开时再询问", classes="guidance")
             with VerticalScroll(classes="diff-list"):
                 for d in self.differences[:200]:
                     yield Static(f"{d.place}:{d.saved or '空'} → {d.recovered or '空'}")
+            if self.others:
+                yield Static(f"另有 {self.others} 个较旧的恢复文件,下次打开时再询问。", classes="guidance")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("恢复", id="restore", variant="primary")
                 yield Button("丢弃", id="discard", variant="error")
