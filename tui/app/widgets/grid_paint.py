@@ -3,7 +3,8 @@
 No widget here: the grid hands `GridPainter.line` a `GridState` (cursor, edit in progress,
 marks, scroll offset, view size) and the painter returns the Strip for one line of the view.
 Styles come from the widget's component classes through a lookup by short name
-("header", "cursor", …), so the theme stays in the widget's CSS.
+("header", "cursor", …), so the theme stays in CSS: `GRID_CSS` and the component classes at
+the end of this module are the grid widget's DEFAULT_CSS and COMPONENT_CLASSES.
 """
 
 from __future__ import annotations
@@ -237,3 +238,107 @@ class GridPainter:
             if cell_len(text) + 1 <= width:
                 break
         return Strip([Segment(fit(" " + text, width), self.style("status"))], width)
+
+
+# The grid's look: theme variables only, one component class per kind of cell.
+GRID_CSS = """
+    TableGrid {
+        height: 1fr;
+        background: $surface;
+        color: $foreground;
+        scrollbar-gutter: stable;
+        scrollbar-size-vertical: 1;
+        scrollbar-size-horizontal: 1;
+
+        & > .table-grid--header {
+            background: $panel;
+            color: $foreground;
+            text-style: bold;
+        }
+        & > .table-grid--header-cursor {
+            background: $panel;
+            color: $text-accent;
+            text-style: bold underline;
+        }
+        & > .table-grid--corner {
+            background: $panel;
+            color: $text-muted;
+        }
+        & > .table-grid--title {
+            background: $boost;
+            color: $foreground;
+            text-style: bold;
+        }
+        & > .table-grid--label {
+            color: $foreground;
+        }
+        & > .table-grid--cursor-label {
+            color: $text-accent;
+            text-style: bold;
+        }
+        & > .table-grid--group {
+            color: $text-muted;
+            text-style: bold;
+        }
+        & > .table-grid--separator {
+            color: $foreground 25%;
+        }
+        & > .table-grid--cell {
+            color: $foreground;
+        }
+        & > .table-grid--derived {
+            background: $boost;
+            color: $text-muted;
+            text-style: bold;
+        }
+        & > .table-grid--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .table-grid--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+        & > .table-grid--editing {
+            background: $accent-muted;
+            color: $foreground;
+            text-style: bold underline;
+        }
+        & > .table-grid--error {
+            background: $error-muted;
+        }
+        & > .table-grid--warning {
+            background: $warning-muted;
+        }
+        & > .table-grid--status {
+            background: $panel;
+            color: $text-muted;
+        }
+        & > .table-grid--refused {
+            background: $error-muted;
+            color: $text-error;
+            text-style: bold;
+        }
+    }
+    """
+
+GRID_COMPONENT_CLASSES = {
+    "table-grid--header",
+    "table-grid--header-cursor",
+    "table-grid--corner",
+    "table-grid--title",
+    "table-grid--label",
+    "table-grid--cursor-label",
+    "table-grid--group",
+    "table-grid--separator",
+    "table-grid--cell",
+    "table-grid--derived",
+    "table-grid--cursor",
+    "table-grid--editing",
+    "table-grid--error",
+    "table-grid--warning",
+    "table-grid--status",
+    "table-grid--refused",
+}

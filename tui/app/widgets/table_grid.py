@@ -32,7 +32,7 @@ from tui.template import CellRef, Table
 from tui.values import INTEGER_REASON, ValueProblem, format_cell, parse_input, type_char
 
 from .grid_layout import Key, as_key, build_layout, build_structure, describe, fit, wrap_cells
-from .grid_paint import GridPainter, GridState
+from .grid_paint import GRID_COMPONENT_CLASSES, GRID_CSS, GridPainter, GridState
 from .ordered_keys import follow_focus, tab_moves_focus
 
 __all__ = ["DERIVED_REASON", "INTEGER_REASON", "Key", "TableGrid", "fit", "wrap_cells"]
@@ -45,107 +45,8 @@ _key = as_key
 class TableGrid(ScrollView, can_focus=True):
     """A report table drawn as one grid, edited in place, spreadsheet-style."""
 
-    DEFAULT_CSS = """
-    TableGrid {
-        height: 1fr;
-        background: $surface;
-        color: $foreground;
-        scrollbar-gutter: stable;
-        scrollbar-size-vertical: 1;
-        scrollbar-size-horizontal: 1;
-
-        & > .table-grid--header {
-            background: $panel;
-            color: $foreground;
-            text-style: bold;
-        }
-        & > .table-grid--header-cursor {
-            background: $panel;
-            color: $text-accent;
-            text-style: bold underline;
-        }
-        & > .table-grid--corner {
-            background: $panel;
-            color: $text-muted;
-        }
-        & > .table-grid--title {
-            background: $boost;
-            color: $foreground;
-            text-style: bold;
-        }
-        & > .table-grid--label {
-            color: $foreground;
-        }
-        & > .table-grid--cursor-label {
-            color: $text-accent;
-            text-style: bold;
-        }
-        & > .table-grid--group {
-            color: $text-muted;
-            text-style: bold;
-        }
-        & > .table-grid--separator {
-            color: $foreground 25%;
-        }
-        & > .table-grid--cell {
-            color: $foreground;
-        }
-        & > .table-grid--derived {
-            background: $boost;
-            color: $text-muted;
-            text-style: bold;
-        }
-        & > .table-grid--cursor {
-            background: $block-cursor-blurred-background;
-            color: $block-cursor-blurred-foreground;
-            text-style: $block-cursor-blurred-text-style;
-        }
-        &:focus > .table-grid--cursor {
-            background: $block-cursor-background;
-            color: $block-cursor-foreground;
-            text-style: $block-cursor-text-style;
-        }
-        & > .table-grid--editing {
-            background: $accent-muted;
-            color: $foreground;
-            text-style: bold underline;
-        }
-        & > .table-grid--error {
-            background: $error-muted;
-        }
-        & > .table-grid--warning {
-            background: $warning-muted;
-        }
-        & > .table-grid--status {
-            background: $panel;
-            color: $text-muted;
-        }
-        & > .table-grid--refused {
-            background: $error-muted;
-            color: $text-error;
-            text-style: bold;
-        }
-    }
-    """
-
-    COMPONENT_CLASSES = {
-        "table-grid--header",
-        "table-grid--header-cursor",
-        "table-grid--corner",
-        "table-grid--title",
-        "table-grid--label",
-        "table-grid--cursor-label",
-        "table-grid--group",
-        "table-grid--separator",
-        "table-grid--cell",
-        "table-grid--derived",
-        "table-grid--cursor",
-        "table-grid--editing",
-        "table-grid--error",
-        "table-grid--warning",
-        "table-grid--status",
-        "table-grid--refused",
-    }
+    DEFAULT_CSS = GRID_CSS  # the look lives with the painting (grid_paint.py)
+    COMPONENT_CLASSES = GRID_COMPONENT_CLASSES
 
     BINDINGS = [
         Binding("up", "move('up')", "上一行", show=False),
