@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import socket
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 SEED = SAMPLES / "yuzhong-emergency-2024.toml"
 BLANK = SAMPLES / "blank.toml"
+SCHEMA = ROOT / "schema" / "gov-info-disclosure-2021.toml"
 
 
 @pytest.fixture
@@ -55,3 +58,16 @@ def other_nianbao():
     other = OtherNianbao()
     yield other
     other.quit()
+
+
+@pytest.fixture(scope="module")
+def base() -> dict:
+    """The real template as parsed TOML; tests deep-copy it before mutating."""
+    return tomllib.loads(SCHEMA.read_text(encoding="utf-8"))
+
+
+def with_rule(base: dict, **rule) -> dict:
+    """The template data with one more rule (a harmless one unless `rule` says otherwise)."""
+    data = copy.deepcopy(base)
+    data["rules"].append({"id": "EVIL", "severity": "warning", "check": "1 == 1", "message": "m", **rule})
+    return data

@@ -26,11 +26,6 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture(scope="module")
-def base() -> dict:
-    return tomllib.loads(SCHEMA.read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
 def t():
     return load_template()
 
