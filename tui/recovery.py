@@ -59,22 +59,17 @@ def write_recovery(draft: Draft, path: Path | str, target: Path | None = None) -
     return target
 
 
-def remove_recovery(path: Path | str, target: Path | None = None) -> None:
+def remove_recovery(rec: Path) -> None:
     """Remove a recovery file if it can be; one left behind (a read-only folder) is only offered
     again, with nothing new in it, and removed then."""
     try:
-        (target or recovery_path(path)).unlink()
+        rec.unlink()
     except OSError:
         pass
 
 
-def pending_recovery(path: Path | str) -> Path | None:
-    """The recovery file if it exists and is newer than the draft."""
-    rec = recovery_path(path)
-    return rec if is_newer(rec, path) else None
-
-
 def is_newer(rec: Path, path: Path | str) -> bool:
+    """Whether the recovery file was written after the draft was last saved."""
     try:
         rec_time = rec.stat().st_mtime
     except OSError:
@@ -197,7 +192,7 @@ def _apply_or_discard(args, path: Path, files: list[Path], saved) -> int:
     rec = files[0]
     rest = f";还有 {len(files) - 1} 个较旧的恢复文件" if len(files) > 1 else ""
     if args.discard:
-        remove_recovery(path, rec)
+        remove_recovery(rec)
         print(f"已删除恢复文件 {rec}{rest}")
         return EXIT_OK
     try:
@@ -211,7 +206,7 @@ def _apply_or_discard(args, path: Path, files: list[Path], saved) -> int:
         os.replace(path, kept)
         print(f"无法读取的原草稿已改名为 {kept.name}")
     save_draft(recovered, path)
-    remove_recovery(path, rec)
+    remove_recovery(rec)
     counted = f"({len(diffs)} 处不同)" if saved is not None else ""
     print(f"已用恢复文件 {rec.name} 更新 {path}{counted}{rest}")
     return EXIT_OK

@@ -162,6 +162,6 @@ def test_a_recovery_file_that_cannot_be_removed_is_left_quietly(seed_copy, monke
         raise OSError(errno.EROFS, "Read-only file system")
 
     monkeypatch.setattr(Path, "unlink", read_only)
-    remove_recovery(seed_copy)
+    remove_recovery(recovery_path(seed_copy))
     monkeypatch.undo()
     assert recovery_path(seed_copy).exists()

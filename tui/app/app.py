@@ -129,7 +129,7 @@ class NianbaoApp(App):
             diffs = differences(session.draft, recovered)
             if diffs:
                 return rec, recovered, diffs
-            remove_recovery(session.path, rec)
+            remove_recovery(rec)
         return None
 
     def _after_recover(self, session: Session, rec: Path, recovered, choice: str | None) -> None:
@@ -139,7 +139,7 @@ class NianbaoApp(App):
             session.recovery_file = rec  # autosaves continue in it; saving removes it
             self.notify("已恢复自动保存的内容,请检查后保存(F2)", timeout=6)
         elif choice == "discard":
-            remove_recovery(session.path, rec)
+            remove_recovery(rec)
         else:
             self.notify(f"恢复文件已保留({rec.name}),下次打开时会再询问", timeout=6)
         self._show_editor(session)

@@ -64,7 +64,7 @@ class DraftFiles:
             except DraftError as exc:
                 self.notify(str(exc), severity="error", timeout=10)
                 return
-            self._drop_recovery(self.session.path)  # the clerk chose to drop these edits
+            self._drop_recovery()  # the clerk chose to drop these edits
             self.app.reopen(self.session)
         elif choice == "save_as":
             self.action_save_as(elsewhere=True)
@@ -80,7 +80,7 @@ class DraftFiles:
                 lambda choice: self.action_save_as(elsewhere=True) if choice == "save_as" else None,
             )
             return False
-        self._drop_recovery(self.session.path)
+        self._drop_recovery()
         self._update_header()
         self.notify(f"已保存 {self.session.path.name}", timeout=2)
         remember(self.session.path)
@@ -141,7 +141,7 @@ class DraftFiles:
             return
         if moving and old is not None:
             self.app.unlock_draft(old)
-        self._drop_recovery(old or path)
+        self._drop_recovery()
         self._update_header()
         self.notify(f"已另存为 {path}", timeout=3)
         remember(path)
@@ -187,10 +187,10 @@ class DraftFiles:
             self._autosave_timer.stop()
         self._write_recovery()
 
-    def _drop_recovery(self, path: Path) -> None:
+    def _drop_recovery(self) -> None:
         """The draft is saved: this session's recovery file has nothing left to keep."""
         if self.session.recovery_file is not None:
-            remove_recovery(path, self.session.recovery_file)
+            remove_recovery(self.session.recovery_file)
             self.session.recovery_file = None
 
     def _write_recovery(self) -> None:
