@@ -199,12 +199,7 @@ def cmd_check(args) -> int:
                 except DraftError as exc:
                     previous = None
                     notes.append(f"上年草稿无法读取,跳过跨年度检查:{exc}")
-            if draft.newer_version:
-                notes.append(draft.newer_note)
-            if draft.unknown:
-                notes.append("保留了本版本不认识的内容:" + "、".join(draft.unknown[:8]))
-            if draft.migrated:
-                notes.append(f"草稿属于旧版模板,已在内存中迁移 {len(draft.migrated)} 项(写回文件:nianbao migrate {name})")
+            notes += draft.notes()
             findings = check(draft, previous)
         except NianbaoError as exc:
             entry.update(usable=False, error=str(exc))

@@ -69,6 +69,15 @@ class Draft:
         return (f"草稿来自更新版本的 nianbao(模板版本 {self.newer_version},本版本为 {self.template.version}):"
                 "不认识的内容原样保留,新版本新增的检查不会执行")
 
+    def notes(self) -> list[str]:
+        """What reading the file found that the clerk should know (shown on opening and by check)."""
+        out = [self.newer_note] if self.newer_version else []
+        if self.unknown:
+            out.append("保留了本版本不认识的内容:" + "、".join(self.unknown[:8]))
+        if self.migrated:
+            out.append(f"草稿属于旧版模板,已在内存中按新版调整 {len(self.migrated)} 处(保存或运行 nianbao migrate 后写回文件)")
+        return out
+
     @property
     def year(self) -> int | None:
         y = self.meta.get("year")

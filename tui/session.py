@@ -58,13 +58,7 @@ class Session:
 
     def notes(self) -> list[str]:
         """What the clerk should know about the draft as opened (shown once, on opening)."""
-        d = self.draft
-        out = [self.previous_note] if self.previous_note else []
-        if d.newer_version:
-            out.append(d.newer_note)
-        if d.migrated:
-            out.append(f"草稿属于旧版模板,已按新版模板调整 {len(d.migrated)} 处,保存后生效")
-        return out
+        return ([self.previous_note] if self.previous_note else []) + self.draft.notes()
 
     # ---- reading
     @property
