@@ -368,15 +368,20 @@ async def _settled(pilot) -> None:
         await pilot.pause()
 
 
+async def _in_first_field_of(pilot, entry: str):
+    """Open a narrative section; (its focused first field, the texts before any typing)."""
+    app = pilot.app
+    await pilot.pause()
+    app.editor.show_entry(entry)
+    await _settled(pilot)
+    assert isinstance(app.focused, FieldEditor)
+    return app.focused, dict(app.editor.session.draft.texts)
+
+
 async def test_a_tab_in_a_burst_moves_the_letters_after_it_to_the_next_field(tmp_path):
     app = NianbaoApp(copy(SEED, tmp_path))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        app.editor.show_entry("s1")
-        await _settled(pilot)
-        first = app.focused
-        assert isinstance(first, FieldEditor)
-        before = dict(app.editor.session.draft.texts)
+        first, before = await _in_first_field_of(pilot, "s1")
         burst(app, "ctrl+home", "M", "tab", "ctrl+home", "N")
         await _settled(pilot)
         second = app.focused
@@ -389,11 +394,7 @@ async def test_a_tab_in_a_burst_moves_the_letters_after_it_to_the_next_field(tmp
 async def test_a_section_change_in_a_burst_keeps_each_key_in_its_section(tmp_path):
     app = NianbaoApp(copy(SEED, tmp_path))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        app.editor.show_entry("s5")
-        await _settled(pilot)
-        s5 = app.focused
-        before = dict(app.editor.session.draft.texts)
+        s5, before = await _in_first_field_of(pilot, "s5")
         burst(app, "ctrl+home", "S", "f12", "ctrl+home", "T")
         await _settled(pilot)
         assert app.editor.entry == "s6"

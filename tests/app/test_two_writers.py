@@ -7,6 +7,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from tui.app.app import NianbaoApp
 from tui.app.screens.dialogs import ChoiceScreen
 from tui.app.screens.editor import EditorScreen
@@ -26,6 +28,15 @@ def _foreign_lock(path, pid: int) -> None:
     )
 
 
+@pytest.fixture
+def held_draft(tmp_path, other_nianbao):
+    """A copy of the seed (d.toml) that another running nianbao holds open."""
+    path = tmp_path / "d.toml"
+    shutil.copy(SEED, path)
+    other_nianbao.holds(path)
+    return path
+
+
 async def _open_anyway(pilot) -> None:
     await pilot.pause()
     assert isinstance(pilot.app.screen, ChoiceScreen)
@@ -34,10 +45,8 @@ async def _open_anyway(pilot) -> None:
     assert isinstance(pilot.app.screen, EditorScreen)
 
 
-async def test_a_draft_open_elsewhere_warns_and_can_still_be_opened(tmp_path, other_nianbao):
-    path = tmp_path / "d.toml"
-    shutil.copy(SEED, path)
-    other_nianbao.holds(path)
+async def test_a_draft_open_elsewhere_warns_and_can_still_be_opened(tmp_path, held_draft, other_nianbao):
+    path = held_draft
     app = NianbaoApp(path, folder=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -118,10 +127,8 @@ async def test_save_as_onto_a_draft_open_elsewhere_is_refused(tmp_path, other_ni
     assert taken.read_bytes() == before
 
 
-async def test_opening_anyway_leaves_the_other_instances_lock_alone(tmp_path, other_nianbao):
-    path = tmp_path / "d.toml"
-    shutil.copy(SEED, path)
-    other_nianbao.holds(path)
+async def test_opening_anyway_leaves_the_other_instances_lock_alone(tmp_path, held_draft, other_nianbao):
+    path = held_draft
     before = lock_path(path).read_bytes()
     app = NianbaoApp(path, folder=tmp_path)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
@@ -132,10 +139,8 @@ async def test_opening_anyway_leaves_the_other_instances_lock_alone(tmp_path, ot
     assert lock_path(path).read_bytes() == before  # still the other one's after we quit
 
 
-async def test_a_draft_opened_anyway_takes_the_lock_once_the_other_instance_quits(tmp_path, other_nianbao):
-    path = tmp_path / "d.toml"
-    shutil.copy(SEED, path)
-    other_nianbao.holds(path)
+async def test_a_draft_opened_anyway_takes_the_lock_once_the_other_instance_quits(tmp_path, held_draft, other_nianbao):
+    path = held_draft
     app = NianbaoApp(path, folder=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await _open_anyway(pilot)
