@@ -6,15 +6,20 @@ BIN := $(VENV)/bin
 $(BIN)/nianbao: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,lint]'
 	touch $@
 
-.PHONY: run test bench snapshots
+.PHONY: run test lint bench snapshots
 run: $(BIN)/nianbao
 	$(BIN)/nianbao samples/yuzhong-emergency-2024.toml
 
 test: $(BIN)/nianbao
 	$(BIN)/python -m pytest -q
+
+lint: $(BIN)/nianbao
+	$(BIN)/ruff check tui tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 snapshots: $(BIN)/nianbao
 	$(BIN)/python -m pytest -q tests/app/test_snapshots.py --snapshot-update

@@ -27,7 +27,7 @@ stamp time.monotonic_ns() once the first screen is usable: after Ready, at the f
 where the expected screen is active and has focus (for nianbao: the editor, seed draft open,
 focus in 基本信息). The parent subtracts its own monotonic reading taken just before the
 spawn. Each child reports its peak RSS (VmHWM; ru_maxrss where there is no /proc). The bare
-app, and the floors (`pass`, `import textual.app`, `import tui.app.app`, stamped after the
+app, and the floors (`pass`, `import textual.app`, `import nianbao.app.app`, stamped after the
 import), run in the same session, interleaved, because run-to-run drift on these machines is
 5–10 % and other processes may be running.
 """
@@ -89,9 +89,9 @@ async def _until(condition, timeout: float = 5.0) -> None:
 async def measure_keys(path: Path, n: int, per_cell: int, gap_ms: float, size: tuple[int, int]) -> dict:
     from textual import events
 
-    from tui.app.app import NianbaoApp
-    from tui.app.widgets.problems import ProblemsPane
-    from tui.app.widgets.table_grid import TableGrid
+    from nianbao.app.app import NianbaoApp
+    from nianbao.app.widgets.problems import ProblemsPane
+    from nianbao.app.widgets.table_grid import TableGrid
 
     app = NianbaoApp(path)
     handled: list[int] = []
@@ -127,13 +127,13 @@ async def measure_keys(path: Path, n: int, per_cell: int, gap_ms: float, size: t
             session.value((table.id, watched_row[0], "total"))  # totals computed in the span
             handled.append(time.perf_counter_ns())
 
-        def display(screen, renderable) -> None:  # noqa: ANN001
+        def display(screen, renderable) -> None:
             original_display(screen, renderable)
             frames.append(time.perf_counter_ns())
 
         original_set_value = session.set_value
 
-        def set_value(key, value) -> bool:  # noqa: ANN001
+        def set_value(key, value) -> bool:
             started.append(time.perf_counter_ns())
             return original_set_value(key, value)
 
@@ -164,7 +164,7 @@ async def measure_keys(path: Path, n: int, per_cell: int, gap_ms: float, size: t
             t0 = time.perf_counter_ns()
             app._driver.send_message(event)
             await _until(
-                lambda: bool(handled) and handled[-1] > t0 and bool(frames) and frames[-1] > handled[-1]
+                lambda t0=t0: bool(handled) and handled[-1] > t0 and bool(frames) and frames[-1] > handled[-1]
             )
             t_handled = next(t for t in handled if t > t0)
             t_frame = next(t for t in frames if t > t_handled)
@@ -234,8 +234,8 @@ if kind == "bare":
 
     app = ready_mixin(BareApp, lambda: Screen)()
 else:
-    from tui.app.app import NianbaoApp
-    from tui.app.screens.editor import EditorScreen
+    from nianbao.app.app import NianbaoApp
+    from nianbao.app.screens.editor import EditorScreen
 
     app = ready_mixin(NianbaoApp, lambda: EditorScreen)(path)
 
@@ -253,7 +253,7 @@ print(f"BENCH_MAXRSS_KB={hwm or resource.getrusage(resource.RUSAGE_SELF).ru_maxr
 FLOORS = {
     "python -c pass": "pass",
     "import textual.app": "import textual.app",
-    "import tui.app.app": "import tui.app.app",
+    "import nianbao.app.app": "import nianbao.app.app",
 }
 
 

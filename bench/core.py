@@ -16,9 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tui.checks import check  # noqa: E402
-from tui.draft import load_draft  # noqa: E402
-from tui.render import render_markdown  # noqa: E402
+from nianbao.engine.checks import check  # noqa: E402
+from nianbao.engine.render import render_markdown  # noqa: E402
+from nianbao.store.draft import load_draft  # noqa: E402
 
 SEED = ROOT / "samples" / "yuzhong-emergency-2024.toml"
 

@@ -10,8 +10,8 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
-from tui.draft import new_draft, save_draft
-from tui.template import load_template
+from nianbao.store.draft import new_draft, save_draft
+from nianbao.report.template import load_template
 
 HERE = Path(__file__).parent
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# Subprocesses (`python -m nianbao`) import this checkout's source, whatever is installed.
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "tui"), os.environ.get("PYTHONPATH")) if p)
 SAMPLES = ROOT / "samples"
 SEED = SAMPLES / "yuzhong-emergency-2024.toml"
 BLANK = SAMPLES / "blank.toml"
@@ -40,7 +43,7 @@ class OtherNianbao:
 
     def holds(self, path: Path, user: str = "wang") -> None:
         """Write its lock beside the draft, as nianbao would."""
-        from tui.lock import lock_path
+        from nianbao.store.lock import lock_path
 
         lock_path(path).write_text(
             json.dumps({"pid": self.pid, "host": socket.gethostname(), "user": user,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui.draft import Draft, load_draft
+from nianbao.store.draft import Draft, load_draft
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "yuzhong-emergency-2024.toml"

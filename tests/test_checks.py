@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tui.checks import ERROR, WARNING, check, computed_values, counts
-from tui.draft import Acknowledgement, Draft, DraftError, dumps, load_draft, parse_draft
-from tui.template import load_template
+from nianbao.engine.checks import ERROR, WARNING, check, computed_values, counts
+from nianbao.report.template import load_template
+from nianbao.store.draft import Acknowledgement, Draft, DraftError, dumps, load_draft, parse_draft
 
 from .findings import BLANK, SAMPLE, cells, of, one, rules, sample
 

@@ -8,11 +8,10 @@ import datetime as dt
 
 import pytest
 
-from tui.checks import WARNING, check
-from tui.template import load_template
+from nianbao.engine.checks import WARNING, check
+from nianbao.report.template import load_template
 
 from .findings import cells, of, one, rules, sample
-
 
 # ---------------------------------------------------------------- cross-year warnings
 

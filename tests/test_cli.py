@@ -4,13 +4,13 @@ import json
 import subprocess
 import sys
 
-from tui.cli import main
+from nianbao.cli import main
 
 from .conftest import SEED
 
 
 def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "tui.cli", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "nianbao", *map(str, args)], capture_output=True, text=True, cwd=cwd)
 
 
 def test_check_seed_is_clean():
@@ -72,7 +72,7 @@ def test_help_and_version_are_chinese():
 
 
 def test_total_adds_up_reports(tmp_path):
-    from tui.draft import load_draft, save_draft
+    from nianbao.store.draft import load_draft, save_draft
 
     a = load_draft(SEED)
     b = load_draft(SEED)
@@ -97,8 +97,8 @@ def test_total_adds_up_reports(tmp_path):
 
 
 def test_a_broken_draft_points_to_its_recovery_file_and_recover_can_apply_it(tmp_path, capsys):
-    from tui.draft import load_draft, save_draft
-    from tui.recovery import write_recovery
+    from nianbao.store.draft import load_draft, save_draft
+    from nianbao.store.recovery import write_recovery
 
     path = tmp_path / "d.toml"
     good = load_draft(SEED)
@@ -119,8 +119,8 @@ def test_a_broken_draft_points_to_its_recovery_file_and_recover_can_apply_it(tmp
 
 
 def test_changing_a_draft_open_in_the_app_says_nothing_was_done(tmp_path, capsys, other_nianbao):
-    from tui.draft import load_draft
-    from tui.recovery import write_recovery
+    from nianbao.store.draft import load_draft
+    from nianbao.store.recovery import write_recovery
 
     path = tmp_path / "d.toml"
     path.write_bytes(SEED.read_bytes())

@@ -1,4 +1,4 @@
-"""The core must never import Textual: only tui/app/ may (harlequin's rule)."""
+"""The core must never import Textual: only nianbao/app/ may (harlequin's rule)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-import tui
+import nianbao
 
 CORE = sorted(
     m.name
-    for m in pkgutil.walk_packages(tui.__path__, "tui.")
-    if not m.name.startswith("tui.app") and not m.name.startswith("tui._schema")
+    for m in pkgutil.walk_packages(nianbao.__path__, "nianbao.")
+    if not m.name.startswith(("nianbao.app", "nianbao._schema")) and m.name != "nianbao.__main__"
 )
 
 
 def test_core_modules_found():
-    assert {"tui.template", "tui.draft", "tui.checks", "tui.render", "tui.cli", "tui.expr.compiler"} <= set(CORE)
+    assert {"nianbao.report.template", "nianbao.store.draft", "nianbao.engine.checks", "nianbao.engine.render", "nianbao.cli.main", "nianbao.report.expr.compiler"} <= set(CORE)
 
 
 @pytest.mark.parametrize("module", CORE)

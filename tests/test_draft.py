@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tui.carry import carry_forward
-from tui.draft import DraftError, dumps, load_draft, new_draft, normalize_newlines, parse_draft, save_draft
-from tui.template import load_template
+from nianbao.engine.carry import carry_forward
+from nianbao.report.template import load_template
+from nianbao.store.draft import DraftError, dumps, load_draft, new_draft, normalize_newlines, parse_draft, save_draft
 
 from .conftest import SEED
 
@@ -183,8 +183,8 @@ def test_any_valid_draft_survives_save_and_load(d):
 
 
 def test_save_returns_the_bytes_written_and_the_session_stamps_them(tmp_path):
-    from tui.ondisk import Stamp, changed_since
-    from tui.session import Session
+    from nianbao.editing.session import Session
+    from nianbao.store.ondisk import Stamp, changed_since
 
     path = tmp_path / "d.toml"
     path.write_bytes(SEED.read_bytes())
@@ -216,7 +216,7 @@ def test_a_save_sweeps_temporary_files_that_crashed_saves_left(tmp_path):
 @pytest.mark.parametrize(("key", "typed"), [("year", ""), ("year", None), ("org_type", ""), ("org_name", "")])
 def test_a_cleared_metadata_field_reads_back_as_it_was_in_memory(tmp_path, key, typed):
     """Found by the key fuzz: a cleared 年度 was '' in memory but absent after save + load."""
-    from tui.session import Session
+    from nianbao.editing.session import Session
 
     path = tmp_path / "d.toml"
     path.write_bytes(SEED.read_bytes())
@@ -259,7 +259,7 @@ def test_toml_syntax_errors_are_explained_in_chinese(text, words):
 def test_os_errors_are_explained_in_chinese():
     import errno
 
-    from tui.errors import os_reason
+    from nianbao.errors import os_reason
 
     assert os_reason(OSError(errno.EROFS, "Read-only file system")) == "磁盘或文件夹是只读的"
     assert os_reason(OSError(errno.ENOSPC, "No space left on device")) == "磁盘已满"

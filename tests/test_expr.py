@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from tui.checks import check, context_for
-from tui.draft import Draft, load_draft
-from tui.expr.compiler import Compiler, Scope
-from tui.expr.parser import ExprError, parse, parse_message, tokenize
-from tui.template import TemplateError, load_template, parse_template
+from nianbao.engine.checks import check, context_for
+from nianbao.report.expr.compiler import Compiler, Scope
+from nianbao.report.expr.parser import ExprError, parse, parse_message, tokenize
+from nianbao.report.template import TemplateError, load_template, parse_template
+from nianbao.store.draft import Draft, load_draft
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "schema" / "gov-info-disclosure-2021.toml"

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tui.checks import check
-from tui.draft import Draft, load_draft
-from tui.expr.compiler import Compiler
-from tui.expr.parser import ExprError, parse, parse_message
-from tui.template import Rule, TemplateError, load_template, parse_template
+from nianbao.engine.checks import check
+from nianbao.report.expr.compiler import Compiler
+from nianbao.report.expr.parser import ExprError, parse, parse_message
+from nianbao.report.template import Rule, TemplateError, load_template, parse_template
+from nianbao.store.draft import Draft, load_draft
 
 from .conftest import SEED, with_rule
 

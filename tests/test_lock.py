@@ -1,4 +1,4 @@
-"""Draft locks (tui.lock) and on-disk change detection (tui.ondisk)."""
+"""Draft locks (nianbao.store.lock) and on-disk change detection (nianbao.store.ondisk)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tui import lock, ondisk
-from tui.lock import DraftLocked
+from nianbao.store import lock, ondisk
+from nianbao.store.lock import DraftLocked
 
 from .conftest import ROOT, SEED
 
@@ -228,7 +228,7 @@ CHILD = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from tui import lock
+    from nianbao.store import lock
     draft, go = Path(sys.argv[1]), Path(sys.argv[2])
     while not go.exists():
         time.sleep(0.005)
@@ -320,7 +320,7 @@ def test_stamp_and_changed_since(tmp_path):
 
 
 def test_changed_since_notices_an_atomic_replace(tmp_path):
-    from tui.draft import atomic_write
+    from nianbao.store.draft import atomic_write
 
     p = tmp_path / "d.toml"
     atomic_write(p, b"x = 1\n")

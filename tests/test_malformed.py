@@ -7,7 +7,7 @@ empty files) and adds what is not a file at all (folders, missing files, symlink
 where there is one, the line or the field, or - when the mutation happened to leave a valid
 draft - exit 0/1 for a draft that really loads.
 
-Most examples run `tui.cli.main` in process (fast); a sample runs the real command in a
+Most examples run `nianbao.cli.main.main` in process (fast); a sample runs the real command in a
 subprocess, where a traceback or a crash would show as it does to a clerk.
 
 The cases this found (inf/nan counts, deep nesting, devices and pipes, NUL and over-long
@@ -33,8 +33,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tui.cli import main
-from tui.draft import load_draft
+from nianbao.cli import main
+from nianbao.store.draft import load_draft
 
 from .conftest import ROOT, SEED
 
@@ -180,7 +180,7 @@ def check_in_process(path: Path) -> tuple[int, str, str]:
 
 def check_subprocess(path: Path) -> tuple[int, str, str]:
     r = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "check", str(path)],
+        [sys.executable, "-m", "nianbao", "check", str(path)],
         capture_output=True, text=True, timeout=60, cwd=ROOT,
         env={**os.environ, "COLUMNS": "200"},
     )
@@ -315,7 +315,7 @@ def _limited_subprocess(*args: str, timeout: float = 5) -> tuple[int | None, str
         resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 
     try:
-        r = subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True, text=True,
+        r = subprocess.run([sys.executable, "-m", "nianbao", *args], capture_output=True, text=True,
                            timeout=timeout, cwd=ROOT, preexec_fn=limit)
     except subprocess.TimeoutExpired:
         return None, "timeout"

@@ -1,4 +1,4 @@
-"""Declarative template migrations (tui.migrate): dry run, apply, chain, errors."""
+"""Declarative template migrations (nianbao.report.migrate): dry run, apply, chain, errors."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-import tui.template as template_mod
-from tui import migrate, migrate_files
-from tui.draft import DraftError, load_draft, parse_draft, parse_toml
-from tui.migrate import MigrationError
-from tui.template import load_template, parse_template
+import nianbao.report.template as template_mod
+from nianbao.report import migrate
+from nianbao.report.migrate import MigrationError
+from nianbao.report.template import load_template, parse_template
+from nianbao.store import migrate_files
+from nianbao.store.draft import DraftError, load_draft, parse_draft, parse_toml
 
 from .conftest import ROOT, SEED
 
@@ -261,9 +262,9 @@ def test_older_drafts_migrate_on_load_and_with_the_cli(tmp_path, monkeypatch, ca
 
     import tomli_w as _w
 
-    from tui import template as tmpl
-    from tui.cli import main
-    from tui.draft import load_draft as _load
+    from nianbao.cli.main import main
+    from nianbao.report import template as tmpl
+    from nianbao.store.draft import load_draft as _load
 
     root = Path(__file__).resolve().parent.parent
     data = _toml.loads((root / "schema" / "gov-info-disclosure-2021.toml").read_text(encoding="utf-8"))
@@ -300,7 +301,7 @@ def test_older_drafts_migrate_on_load_and_with_the_cli(tmp_path, monkeypatch, ca
 
 
 def test_migrate_file_refuses_while_a_running_nianbao_holds_the_draft(v2, tmp_path, other_nianbao):
-    from tui.lock import DraftLocked
+    from nianbao.store.lock import DraftLocked
 
     path = tmp_path / "v1.toml"
     original = version1_text().encode("utf-8")
@@ -313,7 +314,7 @@ def test_migrate_file_refuses_while_a_running_nianbao_holds_the_draft(v2, tmp_pa
 
 
 def test_a_template_with_a_broken_migration_is_refused_when_loaded():
-    from tui.template import TemplateError
+    from nianbao.report.template import TemplateError
 
     data = tomllib.loads((ROOT / "schema" / "gov-info-disclosure-2021.toml").read_text(encoding="utf-8"))
     data["migrations"] = [{"from_version": 1, "to_version": 2, "steps": [{"op": "copy", "from": "a", "to": "b"}]}]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from tui.draft import load_draft
-from tui.recovery import differences, free_recovery_path, recovery_files, recovery_path, write_recovery
+from nianbao.store.draft import load_draft
+from nianbao.store.recovery import differences, free_recovery_path, recovery_files, recovery_path, write_recovery
 
 from .conftest import SEED
 

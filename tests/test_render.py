@@ -15,11 +15,11 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from tui.checks import computed_values
-from tui.draft import load_draft, new_draft
-from tui.render import escape_inline, escape_line, paragraphs, render_markdown
-from tui.template import Template, load_template, parse_template
-from tui.values import format_cell
+from nianbao.engine.checks import computed_values
+from nianbao.engine.render import escape_inline, escape_line, paragraphs, render_markdown
+from nianbao.report.template import Template, load_template, parse_template
+from nianbao.report.values import format_cell
+from nianbao.store.draft import load_draft, new_draft
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "yuzhong-emergency-2024.toml"
@@ -27,8 +27,8 @@ SAMPLE_MD = {"pipe": SAMPLE.with_suffix(".md"), "html": SAMPLE.with_suffix(".htm
 TEMPLATE = load_template()
 MODES = ("pipe", "html")
 REGENERATE = (
-    ".venv/bin/python -c \"from pathlib import Path; from tui.draft import load_draft; "
-    "from tui.render import render_markdown; d = load_draft('samples/yuzhong-emergency-2024.toml'); "
+    ".venv/bin/python -c \"from pathlib import Path; from nianbao.store.draft import load_draft; "
+    "from nianbao.engine.render import render_markdown; d = load_draft('samples/yuzhong-emergency-2024.toml'); "
     "Path('samples/yuzhong-emergency-2024.md').write_text(render_markdown(d), encoding='utf-8', newline='\\n'); "
     "Path('samples/yuzhong-emergency-2024.html.md').write_text(render_markdown(d, tables='html'), "
     "encoding='utf-8', newline='\\n')\""
@@ -268,7 +268,7 @@ def test_unknown_table_mode_is_refused(sample):
 
 
 def test_render_does_not_import_textual():
-    code = "import sys, tui.render; sys.exit(any(m.split('.')[0] == 'textual' for m in sys.modules))"
+    code = "import sys, nianbao.engine.render; sys.exit(any(m.split('.')[0] == 'textual' for m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
 
 

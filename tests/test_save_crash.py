@@ -1,6 +1,6 @@
 """A crash at any step of a save never loses the draft: the old or the new version is there, whole.
 
-`tui.draft.atomic_write` writes a temporary file in the same folder, fsyncs it, renames it
+`nianbao.store.draft.atomic_write` writes a temporary file in the same folder, fsyncs it, renames it
 over the draft and fsyncs the folder. Each step is broken here twice: in process (an
 exception injected with monkeypatch, which also checks the clean-up) and for real (a child
 process that SIGKILLs itself at that step, which leaves whatever a power cut would leave
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.draft import DraftError, dumps, load_draft, save_draft
-from tui.recovery import load_recovery, recovery_path, write_recovery
+from nianbao.store.draft import DraftError, dumps, load_draft, save_draft
+from nianbao.store.recovery import load_recovery, recovery_path, write_recovery
 
 from .conftest import ROOT, SEED
 
@@ -199,7 +199,7 @@ CHILD = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    import tui.draft as D
+    import nianbao.store.draft as D
 
     path, point, expected = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
     d = D.load_draft(path)
@@ -291,7 +291,7 @@ def test_sigkill_at_each_step_leaves_old_or_new_whole(tmp_path, point, expect):
         assert name.startswith(".年报.toml.") and name.endswith(".tmp"), left
     assert sorted(p.name for p in folder.glob("*.toml")) == ["年报.toml"]
     assert not recovery_path(path).exists()
-    from tui.app.screens.start import candidates  # what the start screen would list
+    from nianbao.app.screens.start import candidates  # what the start screen would list
 
     assert [p.name for p in candidates(folder)] == ["年报.toml"]
     # The next save after the "reboot" works and the draft opens.
@@ -304,7 +304,7 @@ LOOP = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    import tui.draft as D
+    import nianbao.store.draft as D
 
     path = Path(sys.argv[1])
     d = D.load_draft(path)

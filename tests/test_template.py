@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.template import (
+from nianbao.report.template import (
     DEFAULT_TEMPLATE_ID,
     TemplateError,
     available_templates,
@@ -473,8 +473,8 @@ def test_readme_toml_examples_are_valid_and_load(base):
 
 
 def test_readme_new_rule_example_works(base):
-    from tui.checks import check
-    from tui.draft import Draft, load_draft
+    from nianbao.engine.checks import check
+    from nianbao.store.draft import Draft, load_draft
 
     snippet = tomllib.loads(next(b for b in _toml_blocks() if 'id = "W11"' in b))
     data = copy.deepcopy(base)
@@ -505,7 +505,7 @@ def test_readme_literal_string_example(base):
 
 
 def test_readme_lists_every_function_and_attribute():
-    from tui.expr.functions import ATTRIBUTES, FUNCTIONS
+    from nianbao.report.expr.functions import ATTRIBUTES, FUNCTIONS
 
     text = README.read_text(encoding="utf-8")
     section7 = text.split("## 7. 函数一览", 1)[1].split("## 8.", 1)[0]

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tui.template import load_template
-from tui.values import INTEGER_REASON, ValueProblem, parse_input, type_char
+from nianbao.report.template import load_template
+from nianbao.report.values import INTEGER_REASON, ValueProblem, parse_input, type_char
 
 T = load_template()
 COUNT = T.tables["t3"].column_by_id["natural"]

@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from tui.app.app import NianbaoApp
-from tui.app.screens.dialogs import ChoiceScreen, PathScreen
-from tui.draft import load_draft, save_draft
+from nianbao.app.app import NianbaoApp
+from nianbao.app.screens.dialogs import ChoiceScreen, PathScreen
+from nianbao.store.draft import load_draft, save_draft
 
 from ..conftest import SEED
 from .keys import burst
@@ -25,7 +25,7 @@ def draft_path(tmp_path):
 
 async def _on_licensing(pilot, app) -> None:
     """The cursor on 表二 行政许可 · 本年处理决定数量 (the seed has 40 there)."""
-    from tui.app.widgets.table_grid import TableGrid
+    from nianbao.app.widgets.table_grid import TableGrid
 
     app.editor.show_entry("s2")
     await pilot.pause()
@@ -108,12 +108,12 @@ async def test_save_failure_offers_save_as(draft_path, monkeypatch):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await _edit_licensing(pilot, app, "41")
-        import tui.draft
+        import nianbao.store.draft
 
         def full(*a, **k):
             raise OSError(28, "No space left on device")
 
-        monkeypatch.setattr(tui.draft.os, "fsync", full)
+        monkeypatch.setattr(nianbao.store.draft.os, "fsync", full)
         await pilot.press("f2")
         await pilot.pause()
         assert isinstance(app.screen, ChoiceScreen)
@@ -127,7 +127,7 @@ async def test_save_failure_offers_save_as(draft_path, monkeypatch):
 
 @pytest.mark.parametrize("last", ["f2", "ctrl+s", "ctrl+q"])
 async def test_keys_typed_just_before_saving_or_quitting_count(draft_path, last):
-    from tui.app.screens.dialogs import QuitScreen
+    from nianbao.app.screens.dialogs import QuitScreen
 
     path = draft_path
     app = NianbaoApp(path)
@@ -165,8 +165,8 @@ async def test_save_as_after_a_conflict_offers_another_name_and_the_same_name_as
 async def test_reload_after_a_conflict_drops_this_sessions_recovery_file(draft_path):
     import asyncio
 
-    from tui.app.screens.draft_files import AUTOSAVE_DELAY
-    from tui.recovery import recovery_files
+    from nianbao.app.screens.draft_files import AUTOSAVE_DELAY
+    from nianbao.store.recovery import recovery_files
 
     path = draft_path
     app = NianbaoApp(path)

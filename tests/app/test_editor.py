@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Select
 
-from tui.app.app import NianbaoApp
-from tui.app.screens.dialogs import AcceptWarningScreen, PathScreen, QuitScreen
-from tui.app.widgets.narrative import FieldEditor
-from tui.app.widgets.problems import ProblemsPane
-from tui.app.widgets.table_grid import TableGrid
-from tui.draft import load_draft
-from tui.render import render_markdown
+from nianbao.app.app import NianbaoApp
+from nianbao.app.screens.dialogs import AcceptWarningScreen, PathScreen, QuitScreen
+from nianbao.app.widgets.narrative import FieldEditor
+from nianbao.app.widgets.problems import ProblemsPane
+from nianbao.app.widgets.table_grid import TableGrid
+from nianbao.engine.render import render_markdown
+from nianbao.store.draft import load_draft
 
 from ..conftest import BLANK, SEED
 from .keys import burst, type_keys
@@ -133,7 +133,7 @@ async def test_f8_walks_problems_across_sections(tmp_path):
     d = load_draft(SEED)
     d.values[("t3", "new", "natural")] = 1  # E2 in 三, W5b in 一
     d.texts["s6.other"] = ""  # E6 in 六
-    from tui.draft import save_draft
+    from nianbao.store.draft import save_draft
 
     path = tmp_path / "p.toml"
     save_draft(d, path)
@@ -163,7 +163,7 @@ async def test_accept_a_warning_and_see_it_return(tmp_path):
     d = load_draft(SEED)
     d.values[("t3", "new", "natural")] = 2
     d.values[("t3", "open", "natural")] = 2  # balanced; the text still says "none received"
-    from tui.draft import save_draft
+    from nianbao.store.draft import save_draft
 
     path = tmp_path / "w.toml"
     save_draft(d, path)
@@ -198,7 +198,7 @@ async def test_accept_a_warning_and_see_it_return(tmp_path):
 async def test_errors_cannot_be_accepted(tmp_path):
     d = load_draft(SEED)
     d.values[("t3", "new", "natural")] = 1
-    from tui.draft import save_draft
+    from nianbao.store.draft import save_draft
 
     path = tmp_path / "e.toml"
     save_draft(d, path)
@@ -268,7 +268,7 @@ async def test_export_writes_what_render_writes(tmp_path):
 async def test_export_with_errors_asks_first(tmp_path):
     d = load_draft(SEED)
     d.values[("t3", "new", "natural")] = 1
-    from tui.draft import save_draft
+    from nianbao.store.draft import save_draft
 
     path = tmp_path / "x.toml"
     save_draft(d, path)

@@ -40,18 +40,18 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.keys import _character_to_key
-from textual.widgets import Input
 from textual.screen import ModalScreen
+from textual.widgets import Input
 
-import tui.app.app as app_module
-from tui.app.app import NianbaoApp
-from tui.app.screens.dialogs import AcceptWarningScreen, ConfirmScreen, NewDraftScreen, PathScreen, QuitScreen
-from tui.app.screens.recover import RecoverScreen
-from tui.checks import check
-from tui.draft import load_draft
-from tui.recovery import Difference, load_recovery, recovery_path
-from tui.session import META_ENTRY, REVIEW_ENTRY
-from tui.template import load_template
+import nianbao.app.app as app_module
+from nianbao.app.app import NianbaoApp
+from nianbao.app.screens.dialogs import AcceptWarningScreen, ConfirmScreen, NewDraftScreen, PathScreen, QuitScreen
+from nianbao.app.screens.recover import RecoverScreen
+from nianbao.editing.session import META_ENTRY, REVIEW_ENTRY
+from nianbao.engine.checks import check
+from nianbao.report.template import load_template
+from nianbao.store.draft import load_draft
+from nianbao.store.recovery import Difference, load_recovery, recovery_path
 
 from ..conftest import SEED
 from .keys import burst
@@ -173,7 +173,7 @@ class Fuzzer:
             self.send(tok)
         try:
             await asyncio.wait_for(self.pilot.pause(), STALL)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.app._task.cancel()  # a clean shutdown would wait for the stalled screen too
             raise Stalled(
                 f"the app stopped answering in phase {self.phase!r} (nothing processed for {STALL:.0f} s); "
@@ -249,7 +249,7 @@ async def settle(pilot) -> None:
     try:
         await asyncio.wait_for(pilot.pause(), STALL)
         await asyncio.wait_for(pilot.pause(), STALL)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pilot.app._task.cancel()
         raise Stalled(f"the app stopped answering (nothing processed for {STALL:.0f} s)") from None
 

@@ -7,14 +7,14 @@ import asyncio
 import subprocess
 import sys
 
-from tui.app.app import NianbaoApp
-from tui.app.screens.dialogs import ChoiceScreen, QuitScreen
-from tui.app.screens.draft_files import AUTOSAVE_DELAY
-from tui.app.screens.editor import EditorScreen
-from tui.app.screens.recover import RecoverScreen
-from tui.app.widgets.table_grid import TableGrid
-from tui.draft import load_draft
-from tui.recovery import read_recovery_file, recovery_files, recovery_path, write_recovery
+from nianbao.app.app import NianbaoApp
+from nianbao.app.screens.dialogs import ChoiceScreen, QuitScreen
+from nianbao.app.screens.draft_files import AUTOSAVE_DELAY
+from nianbao.app.screens.editor import EditorScreen
+from nianbao.app.screens.recover import RecoverScreen
+from nianbao.app.widgets.table_grid import TableGrid
+from nianbao.store.draft import load_draft
+from nianbao.store.recovery import read_recovery_file, recovery_files, recovery_path, write_recovery
 
 from ..conftest import ROOT
 
@@ -128,7 +128,7 @@ def test_cli_recover_lists_every_file_and_applies_the_newest(seed_copy):
     d = load_draft(seed_copy)
     d.values[LICENSING] = 41
     write_recovery(d, seed_copy, recovery_path(seed_copy, 2))
-    cli = [sys.executable, "-m", "tui.cli", "recover"]
+    cli = [sys.executable, "-m", "nianbao", "recover"]
     listing = subprocess.run([*cli, str(seed_copy)], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert listing.returncode == 0, listing.stderr
     first, second = listing.stdout.index(".seed.toml.recover.2"), listing.stdout.index(".seed.toml.recover(")
@@ -154,7 +154,7 @@ def test_a_recovery_file_that_cannot_be_removed_is_left_quietly(seed_copy, monke
     import errno
     from pathlib import Path
 
-    from tui.recovery import remove_recovery
+    from nianbao.store.recovery import remove_recovery
 
     _crashed_session(seed_copy)
 

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Markdown, TextArea
 
-from tui.app.app import NianbaoApp
-from tui.app.screens.dialogs import AcceptWarningScreen, QuitScreen
-from tui.app.widgets.table_grid import TableGrid
+from nianbao.app.app import NianbaoApp
+from nianbao.app.screens.dialogs import AcceptWarningScreen, QuitScreen
+from nianbao.app.widgets.table_grid import TableGrid
 
 from ..conftest import SEED
 from .keys import type_keys
@@ -150,8 +150,8 @@ def test_recover_dialog_at_80x24(snap_compare, seed_path):
     """An autosave older than the saved draft, with another one behind it."""
     import os
 
-    from tui.draft import load_draft
-    from tui.recovery import recovery_path, write_recovery
+    from nianbao.store.draft import load_draft
+    from nianbao.store.recovery import recovery_path, write_recovery
 
     d = load_draft(seed_path)
     d.values[("t3", "new", "natural")] = 7

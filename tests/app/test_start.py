@@ -6,11 +6,11 @@ import shutil
 
 from textual.widgets import OptionList
 
-from tui.app.app import NianbaoApp
-from tui.app.screens.dialogs import NewDraftScreen
-from tui.app.screens.editor import EditorScreen
-from tui.app.screens.start import StartScreen
-from tui.draft import load_draft
+from nianbao.app.app import NianbaoApp
+from nianbao.app.screens.dialogs import NewDraftScreen
+from nianbao.app.screens.editor import EditorScreen
+from nianbao.app.screens.start import StartScreen
+from nianbao.store.draft import load_draft
 
 from ..conftest import SEED
 from .keys import type_keys

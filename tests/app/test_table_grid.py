@@ -9,10 +9,10 @@ from rich.cells import cell_len
 from textual.app import App, ComposeResult
 from textual.widgets import Button
 
-from tui.app.widgets import TableGrid
-from tui.app.widgets.table_grid import DERIVED_REASON, fit, wrap_cells
-from tui.checks import computed_values
-from tui.draft import load_draft
+from nianbao.app.widgets import TableGrid
+from nianbao.app.widgets.table_grid import DERIVED_REASON, fit, wrap_cells
+from nianbao.engine.checks import computed_values
+from nianbao.store.draft import load_draft
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "yuzhong-emergency-2024.toml"
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from tui import lock
-from tui.draft import load_draft
-from tui.recovery import load_recovery, recovery_path
+from nianbao.store import lock
+from nianbao.store.draft import load_draft
+from nianbao.store.recovery import load_recovery, recovery_path
 
 from ..conftest import ROOT, SEED
 
@@ -48,7 +48,7 @@ class Tmux:
     def start(self, *argv: str) -> None:
         env = {"XDG_CONFIG_HOME": str(self.home / "config"), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "TERM": "xterm-256color"}
         command = " ".join(
-            ["env", *(f"{k}={shlex.quote(v)}" for k, v in env.items()), shlex.quote(sys.executable), "-m", "tui.cli", *map(shlex.quote, argv)]
+            ["env", *(f"{k}={shlex.quote(v)}" for k, v in env.items()), shlex.quote(sys.executable), "-m", "nianbao", *map(shlex.quote, argv)]
         )
         self.tmux("new-session", "-d", "-s", "nb", "-x", "100", "-y", "30", "-c", str(ROOT), command)
 
@@ -78,7 +78,7 @@ class Tmux:
         while todo:
             pid = todo.pop(0)
             try:
-                if b"tui.cli" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                if b"-m\x00nianbao\x00" in Path(f"/proc/{pid}/cmdline").read_bytes():
                     return pid
             except OSError:
                 pass
@@ -227,8 +227,8 @@ async def test_the_editor_answers_keys_after_the_recover_dialog(tmp_path, draft,
 
     from textual import events
 
-    from tui.app.app import NianbaoApp
-    from tui.recovery import write_recovery
+    from nianbao.app.app import NianbaoApp
+    from nianbao.store.recovery import write_recovery
 
     d = load_draft(draft)
     d.values[("t3", "new", "natural")] = 7
@@ -240,7 +240,7 @@ async def test_the_editor_answers_keys_after_the_recover_dialog(tmp_path, draft,
         app._driver.send_message(event)
 
     app = NianbaoApp(draft)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(100, 30)):
         await asyncio.sleep(1.0)  # (pilot.pause() would wait forever on the frozen screen)
         app.screen.dismiss(choice)
         await asyncio.sleep(0.5)
@@ -258,7 +258,7 @@ def test_sigkill_then_nianbao_recover(term, draft):
     type_and_kill(term, draft)
     term.stop()
     assert draft.read_bytes() == before
-    cli = [sys.executable, "-m", "tui.cli", "recover"]
+    cli = [sys.executable, "-m", "nianbao", "recover"]
     env = {**os.environ, "XDG_CONFIG_HOME": str(term.home / "config")}
     listing = subprocess.run([*cli, str(draft)], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
     assert listing.returncode == 0, listing.stderr
@@ -282,20 +282,20 @@ def test_sigkill_then_nianbao_recover(term, draft):
 @pytest.mark.parametrize("flag", ["--apply", "--discard"])
 def test_recover_refuses_while_another_nianbao_holds_the_draft(tmp_path, draft, flag):
     holder_proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from tui import lock; l = lock.acquire(sys.argv[1]); "
+        [sys.executable, "-c", "import sys, time; from nianbao import lock; l = lock.acquire(sys.argv[1]); "
          "print('held', flush=True); time.sleep(60)", str(draft)],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )
     try:
         assert holder_proc.stdout.readline().strip() == "held"
-        from tui.draft import load_draft as load
-        from tui.recovery import write_recovery
+        from nianbao.store.draft import load_draft as load
+        from nianbao.store.recovery import write_recovery
 
         d = load(draft)
         d.values[("t3", "new", "natural")] = 9
         write_recovery(d, draft)
         before = draft.read_bytes()
-        r = subprocess.run([sys.executable, "-m", "tui.cli", "recover", flag, str(draft)],
+        r = subprocess.run([sys.executable, "-m", "nianbao", "recover", flag, str(draft)],
                            capture_output=True, text=True, cwd=ROOT, timeout=60)
         assert r.returncode == 2 and str(holder_proc.pid) in r.stderr
         assert draft.read_bytes() == before and recovery_path(draft).exists()

@@ -9,11 +9,11 @@ import sys
 
 import pytest
 
-from tui.app.app import NianbaoApp
-from tui.app.screens.dialogs import ChoiceScreen
-from tui.app.screens.editor import EditorScreen
-from tui.draft import load_draft
-from tui.lock import lock_path
+from nianbao.app.app import NianbaoApp
+from nianbao.app.screens.dialogs import ChoiceScreen
+from nianbao.app.screens.editor import EditorScreen
+from nianbao.store.draft import load_draft
+from nianbao.store.lock import lock_path
 
 from ..conftest import SEED
 

@@ -1,0 +1,7 @@
+"""`python -m nianbao` runs the same command as `nianbao`."""
+
+import sys
+
+from nianbao.cli import main
+
+sys.exit(main())

@@ -1,0 +1,209 @@
+"""Render a draft as a Markdown report: title, opening, the sections and their tables.
+
+Everything comes from the template (headings, field labels, column and row groups), so any
+template renders. Narrative text is text: every Markdown or HTML special is escaped so what
+the clerk typed is what a reader sees. Tables are GFM pipe tables (nested headers flattened
+with "/") or, with ``tables="html"``, HTML tables whose headers are really merged.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+
+from nianbao.engine.checks import computed_values
+from nianbao.report.template import Block, Section, Table
+from nianbao.report.values import format_cell
+from nianbao.store.draft import Draft
+
+TABLE_MODES = ("pipe", "html")
+PATH_SEP = "/"
+
+# Specials anywhere in a line: CommonMark inline syntax plus GFM/pandoc extras (~ strikeout,
+# $ math, # so a heading never loses a trailing "#"). <>& become entities instead.
+_ALWAYS = re.compile(r"([\\`*_\[\]|~#$])")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# pandoc's gfm turns ":name:" into an emoji.
+_EMOJI = re.compile(r":(?=[A-Za-z0-9_+-]+:)")
+# Block starts that survive the escapes above: a bullet, or the "." / ")" of "1." / "1)".
+_BULLET = re.compile(r"^[-+]")
+_ORDERED = re.compile(r"^(\d+)([.)])(?=[ \t]|$)")
+
+
+def escape_inline(text: str) -> str:
+    """Escape one line of plain text so Markdown shows it literally (CJK untouched)."""
+    text = " ".join(text.splitlines()).strip()
+    text = _ALWAYS.sub(r"\\\1", text)
+    text = re.sub(r"[&<>]", lambda m: _ENTITIES[m.group()], text)
+    return _EMOJI.sub(r"\\:", text)
+
+
+def escape_line(text: str) -> str:
+    """Escape a line that starts a paragraph: also neutralise list markers."""
+    text = escape_inline(text)
+    return _ORDERED.sub(r"\1\\\2", _BULLET.sub(r"\\\g<0>", text))
+
+
+def paragraphs(text: str) -> list[str]:
+    """Each non-blank line of a field is its own paragraph (clerks type one per line)."""
+    return [escape_line(line) for line in text.splitlines() if line.strip()]
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _fill(pattern: str, draft: Draft) -> str:
+    """Put metadata into {id} placeholders: plain names only, so a template reaches no Python."""
+    meta = draft.meta
+
+    def value(m: re.Match) -> str:
+        v = meta.get(m.group(1))
+        return "" if v is None else str(v)
+
+    return _PLACEHOLDER.sub(value, pattern)
+
+
+def _path(group: Sequence[str], label: str) -> tuple[str, ...]:
+    return (*group, label)
+
+
+def _field_label_shown(section: Section) -> bool:
+    # A lone field named like its section would only repeat the heading.
+    if len(section.fields) != 1:
+        return True
+    label = section.fields[0].label.strip()
+    return not (label and label in section.heading)
+
+
+# ---------------------------------------------------------------- pipe tables
+
+
+def _pipe_row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _pipe_block(table: Table, block: Block, values: dict) -> list[str]:
+    columns = [table.column_by_id[c] for c in block.columns]
+    header = [escape_inline(PATH_SEP.join(_path(c.group, c.label))) for c in columns]
+    if table.row_labels:
+        header.insert(0, escape_inline(block.row_header or table.corner))
+    lines = [_pipe_row(header), _pipe_row(["---"] * len(header))]
+    for rid in block.rows:
+        row = table.row_by_id[rid]
+        cells = [format_cell(values.get((table.id, rid, c.id))) for c in columns]
+        if table.row_labels:
+            cells.insert(0, escape_inline(PATH_SEP.join(_path(row.group, row.label))))
+        lines.append(_pipe_row(cells))
+    return lines
+
+
+# ---------------------------------------------------------------- html tables
+
+
+def _cell(tag: str, text: str, rowspan: int = 1, colspan: int = 1) -> str:
+    attrs = (f' rowspan="{rowspan}"' if rowspan > 1 else "") + (f' colspan="{colspan}"' if colspan > 1 else "")
+    return f"<{tag}{attrs}>{html.escape(' '.join(text.splitlines()).strip(), quote=False)}</{tag}>"
+
+
+def _header_rows(paths: list[tuple[str, ...]], depth: int) -> list[list[tuple[str, int, int]]]:
+    """Header cells (text, rowspan, colspan) per level: a group spans its adjacent members,
+    a leaf reaches down to the last header row."""
+    levels: list[list[tuple[str, int, int]]] = [[] for _ in range(depth)]
+    for level in range(depth):
+        i = 0
+        while i < len(paths):
+            path = paths[i]
+            if len(path) <= level:
+                i += 1
+                continue
+            if len(path) == level + 1:
+                levels[level].append((path[level], depth - level, 1))
+                i += 1
+                continue
+            j = i + 1
+            while j < len(paths) and len(paths[j]) > level + 1 and paths[j][: level + 1] == path[: level + 1]:
+                j += 1
+            levels[level].append((path[level], 1, j - i))
+            i = j
+    return levels
+
+
+def _row_heads(paths: list[tuple[str, ...]], depth: int) -> list[list[tuple[str, int, int]]]:
+    """Row header cells per row: a group label spans its adjacent rows, a leaf the rest."""
+    out: list[list[tuple[str, int, int]]] = []
+    for i, path in enumerate(paths):
+        cells = []
+        for level, text in enumerate(path):
+            if level == len(path) - 1:
+                cells.append((text, 1, depth - level))
+                continue
+            prefix = path[: level + 1]
+            if i > 0 and len(paths[i - 1]) > level + 1 and paths[i - 1][: level + 1] == prefix:
+                continue  # spanned from above
+            j = i + 1
+            while j < len(paths) and len(paths[j]) > level + 1 and paths[j][: level + 1] == prefix:
+                j += 1
+            cells.append((text, j - i, 1))
+        out.append(cells)
+    return out
+
+
+def _html_block(table: Table, block: Block, values: dict) -> list[str]:
+    columns = [table.column_by_id[c] for c in block.columns]
+    rows = [table.row_by_id[r] for r in block.rows]
+    col_paths = [_path(c.group, c.label) for c in columns]
+    row_paths = [_path(r.group, r.label) for r in rows]
+    head_depth = max((len(p) for p in col_paths), default=0)
+    label_depth = max((len(p) for p in row_paths), default=0) if table.row_labels else 0
+    lines = ["<table>", "<thead>"]
+    for level, cells in enumerate(_header_rows(col_paths, head_depth)):
+        tr = [_cell("th", t, rs, cs) for t, rs, cs in cells]
+        if level == 0 and label_depth:
+            tr.insert(0, _cell("th", block.row_header or table.corner, head_depth, label_depth))
+        lines.append("<tr>" + "".join(tr) + "</tr>")
+    lines += ["</thead>", "<tbody>"]
+    heads = _row_heads(row_paths, label_depth) if label_depth else [[] for _ in rows]
+    for row, head in zip(rows, heads):
+        tr = [_cell("th", t, rs, cs) for t, rs, cs in head]
+        tr += [_cell("td", format_cell(values.get((table.id, row.id, c.id)))) for c in columns]
+        lines.append("<tr>" + "".join(tr) + "</tr>")
+    lines += ["</tbody>", "</table>"]
+    return lines
+
+
+# ---------------------------------------------------------------- the document
+
+
+def _bold(text: str) -> str:
+    return f"**{escape_inline(text)}**"
+
+
+def _table_parts(table: Table, values: dict, tables: str, titled: bool) -> list[str]:
+    parts = [_bold(table.title)] if titled and table.title.strip() else []
+    draw = _html_block if tables == "html" else _pipe_block
+    for block in table.blocks:
+        if block.title.strip():
+            parts.append(_bold(block.title))
+        parts.append("\n".join(draw(table, block, values)))
+    return parts
+
+
+def render_markdown(draft: Draft, tables: str = "pipe") -> str:
+    """The whole report as Markdown; ``tables`` is "pipe" (GFM) or "html" (merged headers)."""
+    if tables not in TABLE_MODES:
+        raise ValueError(f"表格格式只能是 {' 或 '.join(TABLE_MODES)},不是“{tables}”")
+    template = draft.template
+    values = computed_values(draft)
+    parts = ["# " + escape_inline(_fill(template.title, draft))]
+    parts += paragraphs(_fill(template.opening, draft))
+    for section in template.sections:
+        parts.append("## " + escape_inline(section.heading))
+        labelled = _field_label_shown(section)
+        for field in section.fields:
+            if labelled:
+                parts.append("### " + escape_inline(field.label))
+            parts += paragraphs(draft.texts.get(field.key, ""))
+        for tid in section.tables:
+            parts += _table_parts(template.tables[tid], values, tables, titled=len(section.tables) > 1)
+    return "\n\n".join(parts) + "\n"
