@@ -282,7 +282,7 @@ def test_sigkill_then_nianbao_recover(term, draft):
 @pytest.mark.parametrize("flag", ["--apply", "--discard"])
 def test_recover_refuses_while_another_nianbao_holds_the_draft(tmp_path, draft, flag):
     holder_proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from nianbao import lock; l = lock.acquire(sys.argv[1]); "
+        [sys.executable, "-c", "import sys, time; from nianbao.store import lock; l = lock.acquire(sys.argv[1]); "
          "print('held', flush=True); time.sleep(60)", str(draft)],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,
     )

@@ -22,6 +22,21 @@ SEVERITY_LABEL = {ERROR: "错误", WARNING: "提醒"}
 
 
 @dataclass(frozen=True)
+class Culprit:
+    """A cell that most likely holds the slip behind a failing rule, and why (in Chinese).
+
+    `kind` is one of "last_edit" (the cell changed last turned the rule from passing to failing),
+    "swap" (a difference divisible by 9: two digits swapped in this cell), "offset" (offsetting
+    differences between columns while the grand total balances), "split" (adjacent single digits
+    whose merge repairs the sum). Most likely first.
+    """
+
+    cell: CellRef
+    kind: str
+    reason: str  # e.g. "可能是 自然人/重复申请 多填了 3"
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str
     severity: str
@@ -37,6 +52,7 @@ class Finding:
     fingerprint: str = ""
     acknowledged: Acknowledgement | None = field(default=None, compare=False)
     stale_ack: Acknowledgement | None = field(default=None, compare=False)
+    culprits: tuple[Culprit, ...] = field(default=(), compare=False)  # most likely slip first
 
     @property
     def is_error(self) -> bool:

@@ -18,6 +18,30 @@ _THOUSANDS = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
 NOT_A_NUMBER = {"/", "-", "—", "——", "－", "无", "不适用", "空", "n/a", "na"}
 
 
+class NotApplicable:
+    """A cell printed as "/", "—" or "不适用": not applicable — neither zero nor blank (unknown).
+
+    One instance, `NA`; a draft stores it as the string "/". Imports and pastes keep it.
+    """
+
+    _instance: NotApplicable | None = None
+
+    def __new__(cls) -> NotApplicable:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NA"
+
+    def __str__(self) -> str:
+        return "/"
+
+
+NA = NotApplicable()
+NA_TEXT = "/"  # how a draft stores NA
+
+
 class ValueProblem(ValueError):
     """A value that cannot go into a cell; the message says why, in Chinese."""
 
