@@ -18,14 +18,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-import tomli_w
-
 from nianbao import __version__
 from nianbao.errors import NianbaoError, os_reason
 from nianbao.report import migrate
 from nianbao.report.template import CellRef, Template, TemplateError, load_template
 from nianbao.report.values import ValueProblem, check_stored
 from nianbao.store.ondisk import Stamp
+from nianbao.store.toml_text import update_text
 
 CellKey = tuple[str, str, str]  # (table, row, col)
 
@@ -57,6 +56,7 @@ class Draft:
     ui: dict = field(default_factory=dict)  # where the clerk left off (section, cell)
     previous: str = ""  # last year's draft, relative to this one: enables the cross-year rules
     raw: dict = field(default_factory=dict, repr=False)  # the file as read: unknown keys survive
+    source: str = field(default="", repr=False)  # the text as read or last saved: a save edits it (docs/saving.md)
     unknown: list[str] = field(default_factory=list)  # dotted paths of keys not in the template
     migrated: list[str] = field(default_factory=list)  # what an older template version's draft moved
     # A draft written for a newer version of the template (by a newer nianbao) keeps that
@@ -290,7 +290,7 @@ def parse_draft(text: str, path: str = "<草稿>") -> Draft:
         except migrate.MigrationError as exc:
             raise DraftError(str(exc)) from None
         migrated = [c.describe() for c in changes]
-    draft = Draft(template, raw=data, migrated=migrated)
+    draft = Draft(template, raw=data, source=text, migrated=migrated)
     if version > template.version:
         draft.newer_version = version
     prev = head.get("previous", "")
@@ -355,6 +355,9 @@ def _read_meta(draft: Draft, data: dict, text: str, path: str) -> None:
             if field_.type == "choice" and value and value not in field_.choices:
                 raise DraftError(f"{where}:{field_.label}“{value}”不是可选值({'、'.join(field_.choices)})")
         draft.meta[key] = value
+    for m in draft.template.meta:  # an absent text reads as empty, as in a new draft
+        if m.type in ("text", "choice"):
+            draft.meta.setdefault(m.id, "")
 
 
 def _read_texts(draft: Draft, data: dict, text: str, path: str) -> None:
@@ -437,17 +440,24 @@ def to_data(draft: Draft) -> dict:
         head["previous"] = draft.previous
     else:
         head.pop("previous", None)
+    # Empty fields are not written; one the file already holds empty stays as the clerk wrote it.
     meta = data["meta"] if isinstance(data.get("meta"), dict) else {}
     for m in draft.template.meta:
         v = draft.meta.get(m.id)
-        if v is None or (v == "" and m.type in ("year", "date")):
-            meta.pop(m.id, None)
-        else:
+        if v is not None and v != "":
             meta[m.id] = v
+        elif meta.get(m.id) != "":
+            meta.pop(m.id, None)
     text = data["text"] if isinstance(data.get("text"), dict) else {}
     for f in draft.template.fields:
-        sec = text.setdefault(f.section_id, {})
-        sec[f.id] = normalize_newlines(draft.texts.get(f.key, ""))
+        value = normalize_newlines(draft.texts.get(f.key, ""))
+        sec = text.get(f.section_id)
+        if value:
+            if not isinstance(sec, dict):
+                sec = text[f.section_id] = {}
+            sec[f.id] = value
+        elif isinstance(sec, dict) and sec.get(f.id) != "":
+            sec.pop(f.id, None)
     tables = data["tables"] if isinstance(data.get("tables"), dict) else {}
     for t in draft.template.tables.values():
         rows = tables.setdefault(t.id, {})
@@ -480,8 +490,11 @@ def to_data(draft: Draft) -> dict:
 HEADER = "# nianbao 草稿:可以用文本编辑器修改;表格只填数字,没有数据填 0;合计由程序计算。\n"
 
 
-def dumps(draft: Draft) -> str:
-    return HEADER + tomli_w.dumps(to_data(draft), multiline_strings=True)
+def dumps(draft: Draft, *, keep: bool = False) -> str:
+    """The draft's file text: the text it was read from with only what changed rewritten
+    (comments, order and spelling kept), or a new file with HEADER. `keep`: the text becomes
+    the draft's source (a save)."""
+    return update_text(draft.source, to_data(draft), HEADER, keep=keep)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -545,7 +558,7 @@ def save_draft(draft: Draft, path: Path | str, touch: bool = True) -> bytes:
         draft.updated = now()
     if draft.created is None:
         draft.created = draft.updated or now()
-    data = dumps(draft).encode("utf-8")
+    data = dumps(draft, keep=True).encode("utf-8")
     try:
         atomic_write(path, data)
     except PermissionError:
@@ -553,5 +566,6 @@ def save_draft(draft: Draft, path: Path | str, touch: bool = True) -> bytes:
     except OSError as exc:
         reason = os_reason(exc)
         raise DraftError(f"{path}:保存失败({reason}),原文件未改动,请另存到其他位置") from None
-    draft.raw = tomllib.loads(data.decode("utf-8"), parse_float=Decimal)
+    draft.source = data.decode("utf-8")
+    draft.raw = tomllib.loads(draft.source, parse_float=Decimal)
     return data

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import tomli_w
-
 from nianbao.errors import os_reason
 from nianbao.report.migrate import needed, run
 from nianbao.store.draft import HEADER, DraftError, atomic_write, parse_draft, parse_toml, read_text, template_of
 from nianbao.store.lock import acquire
+from nianbao.store.toml_text import update_text
 
 
 def migrate_text(text: str, path: str = "<草稿>", template=None) -> tuple[str | None, list[str]]:
@@ -28,7 +27,8 @@ def migrate_text(text: str, path: str = "<草稿>", template=None) -> tuple[str 
     if not needed(raw, template):
         return None, []
     data, changes = run(raw, template, path)
-    return HEADER + tomli_w.dumps(data, multiline_strings=True), [c.describe() for c in changes]
+    # Written into the clerk's text: comments and order stay, only moved keys change place.
+    return update_text(text, data, HEADER), [c.describe() for c in changes]
 
 
 def migrate_file(path: Path | str, *, dry_run: bool = False, backup: bool = True) -> tuple[list[str], Path | None]:
