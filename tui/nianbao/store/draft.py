@@ -431,11 +431,12 @@ def to_data(draft: Draft) -> dict:
         {
             "template": draft.template.id,
             "template_version": draft.newer_version or draft.template.version,
-            "nianbao": __version__,
             "created": draft.created or now(),
             "updated": draft.updated or now(),
         }
     )
+    if "nianbao" in head or not draft.source:  # which version wrote it: a hand-written draft is not given one
+        head["nianbao"] = __version__
     if draft.previous:
         head["previous"] = draft.previous
     else:
