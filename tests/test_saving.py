@@ -144,7 +144,15 @@ def test_a_new_cell_goes_into_its_own_table_after_the_last_key(hand):
 def test_a_cell_of_a_row_the_file_lacks_gets_its_row_table(hand):
     after = saved_after(hand, lambda d: d.set_value(("t3", "carried", "business"), 2))
     assert "[tables.t3.carried]\nbusiness = 2\n" in after
+    assert after.index("[tables.t3.new]") < after.index("[tables.t3.carried]") < after.index("[tables.t2.fees]")
     assert load_draft(hand).values[("t3", "carried", "business")] == 2
+    gone, _ = changed_lines(HAND_WRITTEN, after)
+    assert not_the_stamp(gone) == []
+
+
+def test_a_new_row_table_goes_above_the_comment_that_introduces_the_next_table(hand):
+    after = saved_after(hand, lambda d: d.set_value(("t3", "carried", "legal"), 1))
+    assert "natural = 7\n\n[tables.t3.carried]\nlegal = 1\n\n# ---- 收费 ----\n[tables.t2.fees]" in after
     gone, _ = changed_lines(HAND_WRITTEN, after)
     assert not_the_stamp(gone) == []
 
@@ -254,8 +262,7 @@ def test_a_migration_keeps_the_comments_and_moves_only_what_it_must():
     assert new is not None and changes
     assert new.startswith("# 手写的备注\n") and "# 新收到的\n[tables.t3.new]\n" in new
     assert "[tables.t3.carry]" not in new and "[tables.t3.carried]" in new
-    gone, _ = changed_lines(old, new)
-    assert "decisions = 40" not in gone and all("legal" in x or "=" in x or "[" in x or not x for x in gone)
+    assert "[tables.t2.licensing]\ndecisions = 40\n\n# 新收到的\n[tables.t3.new]" in new  # the comment stays above its table
 
 
 cell_values = st.one_of(st.none(), st.integers(min_value=0, max_value=10**6))

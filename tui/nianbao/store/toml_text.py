@@ -23,7 +23,7 @@ from typing import Any
 
 import tomlkit
 from tomlkit.container import Container, OutOfOrderTableProxy
-from tomlkit.items import AoT, InlineTable, Item, Table
+from tomlkit.items import AoT, Comment, InlineTable, Item, Table, Whitespace
 from tomlkit.toml_document import TOMLDocument
 
 # A dict level of the document: the document itself, a table, an inline table, or a table
@@ -127,7 +127,30 @@ def _add(level: Level, key: str, item: Item) -> None:
             # tomlkit has no public insert; this is the one place that uses its private one.
             container._insert_after(last, key, item)
             return
+    if isinstance(item, Table) and container is not None:
+        # Comments at the end of the table rendered last introduce what follows it (tomlkit
+        # reads them into that table): they move below the new table, still above the next one.
+        for comment in _take_trailing_comments(container):
+            item.raw_append(None, comment)
     level[key] = item
+
+
+def _take_trailing_comments(container: Container) -> list[Item]:
+    """Remove and return the comment lines (and the blank lines among them) at the end of the
+    last table rendered inside `container`."""
+    body = container.body
+    while body and isinstance(body[-1][1], Table):
+        body = body[-1][1].value.body
+    start = len(body)
+    while start > 0 and body[start - 1][0] is None and isinstance(body[start - 1][1], (Comment, Whitespace)):
+        start -= 1
+    while start < len(body) and isinstance(body[start][1], Whitespace):
+        start += 1  # the blank line after the last value stays where it is
+    if start == len(body) or body is container.body:
+        return []
+    taken = [entry for _, entry in body[start:]]
+    del body[start:]  # keyless items at the end: no index in tomlkit's key map points at them
+    return taken
 
 
 def _container_of(level: Level) -> Container | None:
