@@ -24,7 +24,7 @@ def test_check_names_the_broken_balance(tmp_path):
     p.write_text(SEED.read_text(encoding="utf-8").replace("[tables.t3.new]\nnatural = 0", "[tables.t3.new]\nnatural = 1"), encoding="utf-8")
     r = run("check", "--json", p)
     assert r.returncode == 1
-    report = json.loads(r.stdout)
+    report = json.loads(r.stdout)["reports"][0]  # one document of the same shape for one file or many
     e2 = [f for f in report["findings"] if f["rule"] == "E2"]
     assert {f["key"] for f in e2} == {"c=natural", "c=total"}
     assert all(f["diff"] == 1 and "相差+1" in f["message"] for f in e2)
@@ -52,7 +52,7 @@ def test_new_from_last_year(tmp_path):
     target = tmp_path / "2025.toml"
     assert main(["new", str(target), "--from", str(SEED), "--no-open"]) == 0
     r = run("check", "--json", target)
-    report = json.loads(r.stdout)
+    report = json.loads(r.stdout)["reports"][0]
     assert report["year"] == 2025 and report["org"] == "渝中区应急管理局"
 
 
@@ -128,3 +128,69 @@ def test_changing_a_draft_open_in_the_app_says_nothing_was_done(tmp_path, capsys
     other_nianbao.holds(path)
     assert main(["recover", "--discard", str(path)]) == 2
     assert "没有做任何修改" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- the command's shape
+
+
+def test_a_mistyped_sub_command_gets_the_list_in_chinese():
+    r = run("chek", "x")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "无效的选项 'chek'" in r.stderr
+    for name in ("new", "check", "render", "recover", "total", "migrate"):
+        assert f"'{name}'" in r.stderr
+
+
+def test_one_help_lists_every_sub_command():
+    from nianbao.cli.main import COMMANDS
+
+    r = run("--help")
+    assert r.returncode == 0
+    for command in COMMANDS:
+        assert command.name in r.stdout and command.summary in r.stdout
+    sub = run("check", "--help")
+    assert sub.returncode == 0 and "用法:nianbao check" in sub.stdout and "退出码" in sub.stdout
+
+
+def test_json_is_one_document_of_the_same_shape_for_one_file_or_many(tmp_path):
+    broken = tmp_path / "broken.toml"
+    broken.write_text(SEED.read_text(encoding="utf-8").replace("[tables.t3.new]\nnatural = 0", "[tables.t3.new]\nnatural = 1"), encoding="utf-8")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[draft\n", encoding="utf-8")
+    one = json.loads(run("check", "--json", SEED).stdout)
+    many = run("check", "--json", SEED, broken, bad)
+    assert many.returncode == 2
+    many_doc = json.loads(many.stdout)
+    for doc in (one, many_doc):
+        assert set(doc) == {"schema_version", "reports"} and doc["schema_version"] == 1
+    keys = set(one["reports"][0])
+    assert all(set(r) == keys for r in many_doc["reports"])  # unusable files too
+    assert {"file", "org", "year", "errors", "warnings", "findings"} <= keys
+    seed, checked, unusable = many_doc["reports"]
+    assert seed["errors"] == 0 and checked["errors"] > 0 and unusable["usable"] is False and "第 1 行" in unusable["error"]
+    finding = checked["findings"][0]
+    assert {"rule", "severity", "section", "message", "cells", "diff", "culprits"} <= set(finding)
+    assert run("check", "--json", SEED, broken).returncode == 1
+
+
+def test_recover_is_cli_code_and_the_core_has_none():
+    import nianbao.store.recovery as recovery
+
+    assert not hasattr(recovery, "recover_command")
+    source = (SEED.parent.parent / "tui" / "nianbao" / "store" / "recovery.py").read_text(encoding="utf-8")
+    assert "os.sys" not in source and "print(" not in source
+
+
+def test_registering_a_sub_command_is_one_entry(monkeypatch, capsys):
+    import importlib
+
+    from nianbao.cli.command import SubCommand
+
+    cli_main = importlib.import_module("nianbao.cli.main")  # the module (nianbao.cli.main is also the function)
+
+    def add_arguments(p):
+        p.add_argument("word")
+
+    hello = SubCommand("hello", "打招呼", add_arguments, lambda args: print(f"你好 {args.word}") or 0)
+    monkeypatch.setattr(cli_main, "COMMANDS", [*cli_main.COMMANDS, hello])
+    assert main(["hello", "世界"]) == 0 and "你好 世界" in capsys.readouterr().out

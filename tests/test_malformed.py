@@ -255,7 +255,7 @@ def test_json_output_reports_unusable_files_too(tmp_path):
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(["check", "--json", str(bad), str(SEED)])
     assert code == 2
-    report = json.loads(out.getvalue())
+    report = json.loads(out.getvalue())["reports"]
     assert report[0]["usable"] is False and "UTF-8" in report[0]["error"] and str(bad) in report[0]["error"]
     assert report[1]["usable"] is True
 
