@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 META_SECTION = "meta"
 
@@ -198,9 +199,9 @@ class Template:
     tables: dict[str, Table]
     rules: list[Rule]
     path: str = ""
-    migrations: list[dict] = field(default_factory=list)
-    formulas: dict = field(default_factory=dict, repr=False)  # compiled by nianbao.report.expr
-    derived: dict = field(default_factory=dict, repr=False)  # (table, row, col) -> its formula
+    migrations: list[dict[str, Any]] = field(default_factory=list)
+    formulas: dict[tuple[str, str, str], Any] = field(default_factory=dict, repr=False)  # compiled by nianbao.report.expr
+    derived: dict[tuple[str, str, str], Any] = field(default_factory=dict, repr=False)  # (table, row, col) -> its formula
     carry_meta: tuple[str, ...] = ()  # metadata a new year's draft copies from last year's
     carry_rows: tuple[tuple[str, str], ...] = ()  # ("t3.next_year", "t3.carried"): source -> target row
 

@@ -11,11 +11,12 @@ import re
 import tomllib
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from nianbao.errors import TemplateError, os_reason
 from nianbao.report import migrate
 from nianbao.report.expr import compile_template
-from nianbao.report.model import (  # noqa: F401  (re-exported: the model is part of this module's face)
+from nianbao.report.model import (  # re-exported: the model is part of this module's face (__all__)
     META_SECTION,
     Block,
     CellRef,
@@ -29,13 +30,19 @@ from nianbao.report.model import (  # noqa: F401  (re-exported: the model is par
     Template,
 )
 
+__all__ = [
+    "DEFAULT_TEMPLATE_ID", "META_SECTION", "Block", "CellRef", "Column", "MetaField", "NarrativeField", "Row", "Rule",
+    "Section", "Table", "Template", "TemplateError", "available_templates", "load_template", "load_template_file",
+    "parse_template", "template_dirs",
+]
+
 DEFAULT_TEMPLATE_ID = "gov-info-disclosure-2021"
 
 
 # ---------------------------------------------------------------- loading
 
 
-def _req(d: dict, key: str, where: str, path: str, kind: type = str):
+def _req(d: dict[str, Any], key: str, where: str, path: str, kind: type = str) -> Any:
     if key not in d:
         raise TemplateError(f"模板 {path}:{where} 缺少 {key}")
     value = d[key]
@@ -44,7 +51,7 @@ def _req(d: dict, key: str, where: str, path: str, kind: type = str):
     return value
 
 
-def _table_from(d: dict, path: str) -> Table:
+def _table_from(d: dict[str, Any], path: str) -> Table:
     tid = _req(d, "id", "[[tables]]", path)
     where = f"表 {tid}"
     columns: list[Column] = []
@@ -115,7 +122,7 @@ def _table_from(d: dict, path: str) -> Table:
     )
 
 
-def parse_template(data: dict, path: str = "<模板>") -> Template:
+def parse_template(data: dict[str, Any], path: str = "<模板>") -> Template:
     """Build and validate a Template from parsed TOML; compiles every rule and formula."""
     head = data.get("template")
     if not isinstance(head, dict):
@@ -209,7 +216,7 @@ def parse_template(data: dict, path: str = "<模板>") -> Template:
     template = Template(
         id=_req(head, "id", "[template]", path),
         version=_req(head, "version", "[template]", path, int),
-        name=head.get("name", head.get("id", "")),
+        name=str(head.get("name", head.get("id", ""))),
         basis=head.get("basis", ""),
         title=head.get("title", "{org_name}{year}年报告"),
         opening=head.get("opening", ""),
@@ -262,7 +269,7 @@ _cache: dict[str, Template] = {}
 
 
 def available_templates() -> list[str]:
-    ids = []
+    ids: list[str] = []
     for d in template_dirs():
         ids.extend(p.stem for p in sorted(d.glob("*.toml")))
     return sorted(set(ids))

@@ -71,10 +71,10 @@ def parse_input(text: str, column: Column) -> Decimal | int | None:
     try:
         if not re.fullmatch(r"[0-9]+(\.[0-9]*)?|\.[0-9]+", s):
             raise InvalidOperation
-        value = Decimal(s)
+        amount = Decimal(s)
     except InvalidOperation:
         raise ValueProblem(f"“{text.strip()}”不是数字,金额只能填 0 或正数") from None
-    return check_amount(value, column)
+    return check_amount(amount, column)
 
 
 INTEGER_REASON = "件数应为整数"

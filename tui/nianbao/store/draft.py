@@ -17,6 +17,7 @@ import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from nianbao import __version__
 from nianbao.errors import NianbaoError, os_reason
@@ -53,9 +54,9 @@ class Draft:
     acks: list[Acknowledgement] = field(default_factory=list)
     created: dt.datetime | None = None
     updated: dt.datetime | None = None
-    ui: dict = field(default_factory=dict)  # where the clerk left off (section, cell)
+    ui: dict[str, Any] = field(default_factory=dict)  # where the clerk left off (section, cell)
     previous: str = ""  # last year's draft, relative to this one: enables the cross-year rules
-    raw: dict = field(default_factory=dict, repr=False)  # the file as read: unknown keys survive
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)  # the file as read: unknown keys survive
     source: str = field(default="", repr=False)  # the text as read or last saved: a save edits it (docs/saving.md)
     unknown: list[str] = field(default_factory=list)  # dotted paths of keys not in the template
     migrated: list[str] = field(default_factory=list)  # what an older template version's draft moved
@@ -88,10 +89,10 @@ class Draft:
     def org_name(self) -> str:
         return str(self.meta.get("org_name") or "")
 
-    def value(self, key: CellKey):
+    def value(self, key: CellKey) -> int | Decimal | None:
         return self.values.get(key)
 
-    def set_value(self, key: CellKey, value) -> None:
+    def set_value(self, key: CellKey, value: int | Decimal | None) -> None:
         if value is None:
             self.values.pop(key, None)
         else:
@@ -223,7 +224,7 @@ def _toml_reason(reason: str) -> str:
     return reason
 
 
-def parse_toml(text: str, path: str) -> dict:
+def parse_toml(text: str, path: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text, parse_float=Decimal)
     except RecursionError:
@@ -262,7 +263,7 @@ def load_previous(draft: Draft, path: Path | str) -> Draft | None:
     return load_draft(target)
 
 
-def template_of(data: dict, text: str, path: str) -> Template:
+def template_of(data: dict[str, Any], text: str, path: str) -> Template:
     """The template a parsed draft names in `[draft] template`. Raises DraftError."""
     head = data.get("draft")
     if not isinstance(head, dict) or "template" not in head:
@@ -311,20 +312,20 @@ def parse_draft(text: str, path: str = "<草稿>") -> Draft:
     return draft
 
 
-def _stamp(v) -> dt.datetime | None:
+def _stamp(v: object) -> dt.datetime | None:
     if isinstance(v, dt.datetime):
         return v
     return None
 
 
-def _need_table(data: dict, key: str, text: str, path: str) -> dict:
+def _need_table(data: dict[str, Any], key: str, text: str, path: str) -> dict[str, Any]:
     v = data.get(key, {})
     if not isinstance(v, dict):
         raise DraftError(f"{path}:{key} 应是一个表([{key}])")
     return v
 
 
-def _read_meta(draft: Draft, data: dict, text: str, path: str) -> None:
+def _read_meta(draft: Draft, data: dict[str, Any], text: str, path: str) -> None:
     meta = _need_table(data, "meta", text, path)
     for key, value in meta.items():
         field_ = draft.template.meta_by_id.get(key)
@@ -360,7 +361,7 @@ def _read_meta(draft: Draft, data: dict, text: str, path: str) -> None:
             draft.meta.setdefault(m.id, "")
 
 
-def _read_texts(draft: Draft, data: dict, text: str, path: str) -> None:
+def _read_texts(draft: Draft, data: dict[str, Any], text: str, path: str) -> None:
     texts = _need_table(data, "text", text, path)
     for f in draft.template.fields:
         draft.texts.setdefault(f.key, "")
@@ -379,7 +380,7 @@ def _read_texts(draft: Draft, data: dict, text: str, path: str) -> None:
             draft.texts[key] = normalize_newlines(value)
 
 
-def _read_tables(draft: Draft, data: dict, text: str, path: str) -> None:
+def _read_tables(draft: Draft, data: dict[str, Any], text: str, path: str) -> None:
     tables = _need_table(data, "tables", text, path)
     for tid, rows in tables.items():
         table = draft.template.tables.get(tid)
@@ -408,7 +409,7 @@ def _read_tables(draft: Draft, data: dict, text: str, path: str) -> None:
                     raise DraftError(f"{where} {label}:{exc}") from None
 
 
-def _read_acks(draft: Draft, data: dict, text: str, path: str) -> None:
+def _read_acks(draft: Draft, data: dict[str, Any], text: str, path: str) -> None:
     acks = data.get("acknowledged", [])
     if not isinstance(acks, list):
         raise DraftError(f"{path}:acknowledged 应写成 [[acknowledged]] 列表")
@@ -423,7 +424,7 @@ def _read_acks(draft: Draft, data: dict, text: str, path: str) -> None:
 # ---------------------------------------------------------------- writing
 
 
-def to_data(draft: Draft) -> dict:
+def to_data(draft: Draft) -> dict[str, Any]:
     """The draft as a TOML-ready dict, starting from the file as read so unknown keys survive."""
     data = copy.deepcopy(draft.raw)
     head = data["draft"] if isinstance(data.get("draft"), dict) else {}
@@ -471,13 +472,13 @@ def to_data(draft: Draft) -> dict:
                 row[ref.col] = v
         for rid in [r for r, cols in rows.items() if cols == {}]:
             del rows[rid]
-    acks = []
+    acks: list[dict[str, object]] = []
     for a in draft.acks:
-        entry = {"rule": a.rule, "key": a.key, "reason": a.reason, "fingerprint": a.fingerprint}
+        entry: dict[str, object] = {"rule": a.rule, "key": a.key, "reason": a.reason, "fingerprint": a.fingerprint}
         if a.at is not None:
             entry["at"] = a.at
         acks.append(entry)
-    ordered = {"draft": head, "meta": meta, "text": text, "tables": tables}
+    ordered: dict[str, Any] = {"draft": head, "meta": meta, "text": text, "tables": tables}
     if acks:
         ordered["acknowledged"] = acks
     if draft.ui:

@@ -11,12 +11,13 @@ from pathlib import Path
 
 from nianbao.errors import os_reason
 from nianbao.report.migrate import needed, run
+from nianbao.report.model import Template
 from nianbao.store.draft import HEADER, DraftError, atomic_write, parse_draft, parse_toml, read_text, template_of
 from nianbao.store.lock import acquire
 from nianbao.store.toml_text import update_text
 
 
-def migrate_text(text: str, path: str = "<草稿>", template=None) -> tuple[str | None, list[str]]:
+def migrate_text(text: str, path: str = "<草稿>", template: Template | None = None) -> tuple[str | None, list[str]]:
     """A draft's text migrated: (new TOML text, or None if nothing to do; the dry-run lines).
 
     Raises DraftError (unreadable TOML, unknown template) or MigrationError.

@@ -9,17 +9,16 @@ class EvalError(Exception):
     """A rule could not be computed on this draft (wrong value types, etc.)."""
 
 
-def num(v):
+def num(v: object) -> int | Decimal | float:
     """A value as a number for arithmetic: a blank counts as 0."""
     if v is None:
         return 0
-    t = type(v)
-    if t is int or t is Decimal or t is float:
+    if type(v) is int or type(v) is Decimal or type(v) is float:  # exact types: a bool is not a number
         return v
     raise EvalError(f"“{v}”不是数字")
 
 
-def truthy(v) -> bool:
+def truthy(v: object) -> bool:
     if isinstance(v, bool):
         return v
     if v is None:
