@@ -46,8 +46,12 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from nianbao.errors import NianbaoError
+
+if TYPE_CHECKING:
+    from nianbao.report.model import Template
 
 OPS = ("move", "rename", "delete", "set", "map")
 COMBINE = ("error", "sum", "keep", "replace")
@@ -115,7 +119,7 @@ def _dotted(parts: tuple[str, ...]) -> str:
     return ".".join(f'"{p}"' if "." in p or not p else p for p in parts)
 
 
-def _expand(data: dict, pattern: tuple[str, ...]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+def _expand(data: dict[str, Any], pattern: tuple[str, ...]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
     """Existing paths matching `pattern`: (path, the keys the `*` segments matched)."""
     out: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
 
@@ -141,7 +145,7 @@ def _fill(pattern: tuple[str, ...], stars: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(next(it) if seg == "*" else seg for seg in pattern)
 
 
-def _get(data: dict, path: tuple[str, ...]):
+def _get(data: dict[str, Any], path: tuple[str, ...]) -> Any:
     node: object = data
     for seg in path:
         if not isinstance(node, dict) or seg not in node:
@@ -158,7 +162,7 @@ class _Missing:
 _MISSING = _Missing()
 
 
-def _parent(data: dict, path: tuple[str, ...], create: bool, where: str) -> dict | None:
+def _parent(data: dict[str, Any], path: tuple[str, ...], create: bool, where: str) -> dict[str, Any] | None:
     node = data
     for i, seg in enumerate(path[:-1]):
         nxt = node.get(seg, _MISSING)
@@ -172,7 +176,7 @@ def _parent(data: dict, path: tuple[str, ...], create: bool, where: str) -> dict
     return node
 
 
-def _prune(data: dict, path: tuple[str, ...]) -> None:
+def _prune(data: dict[str, Any], path: tuple[str, ...]) -> None:
     """Remove tables left empty by a move, up from `path`'s parent (never the top level)."""
     for n in range(len(path) - 1, 1, -1):
         parent = _get(data, path[: n - 1])
@@ -187,10 +191,18 @@ def _is_number(v: object) -> bool:
     return isinstance(v, int | float | Decimal) and not isinstance(v, bool)
 
 
+def _exact(v: object) -> int | Decimal:
+    """A number (checked by _is_number) for exact addition: a float through its shortest text."""
+    if isinstance(v, float):
+        return Decimal(str(v))
+    assert isinstance(v, int | Decimal)
+    return v
+
+
 # ---------------------------------------------------------------- steps
 
 
-def _merge(src: object, dst: object, combine: str, path: tuple[str, ...], where: str, changes: list[Change], target: tuple[str, ...]):
+def _merge(src: object, dst: object, combine: str, path: tuple[str, ...], where: str, changes: list[Change], target: tuple[str, ...]) -> object:
     """`src` put where `dst` already is: the resulting value."""
     if isinstance(src, dict) and isinstance(dst, dict):
         out = dict(dst)
@@ -206,7 +218,7 @@ def _merge(src: object, dst: object, combine: str, path: tuple[str, ...], where:
         return src
     if combine == "sum":
         if _is_number(src) and _is_number(dst):
-            total = (Decimal(str(src)) if isinstance(src, float) else src) + (Decimal(str(dst)) if isinstance(dst, float) else dst)
+            total = _exact(src) + _exact(dst)
             changes.append(Change("merge", _dotted(path), _dotted(target), src, total))
             return total
         raise MigrationError(f"{where}:{_dotted(path)} 与 {_dotted(target)} 不都是数字,无法相加")
@@ -215,7 +227,7 @@ def _merge(src: object, dst: object, combine: str, path: tuple[str, ...], where:
     )
 
 
-def _step(data: dict, step: dict, where: str, changes: list[Change]) -> None:
+def _step(data: dict[str, Any], step: dict[str, Any], where: str, changes: list[Change]) -> None:
     op = step.get("op")
     if op in ("move", "rename"):
         src = _split(step.get("from"), where)
@@ -287,7 +299,7 @@ def _step(data: dict, step: dict, where: str, changes: list[Change]) -> None:
 # ---------------------------------------------------------------- the chain
 
 
-def validate(migrations: list, template_version: int, path: str = "<模板>") -> None:
+def validate(migrations: list[Any], template_version: int, path: str = "<模板>") -> None:
     """Check a template's [[migrations]] (structure only). Raises MigrationError.
 
     Meant to be called by the template loader so a broken migration is refused with the
@@ -299,7 +311,7 @@ def validate(migrations: list, template_version: int, path: str = "<模板>") ->
         if not isinstance(m, dict):
             raise MigrationError(f"{where} 应是一个表")
         a, b = m.get("from_version"), m.get("to_version")
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (a, b)):
+        if not (isinstance(a, int) and isinstance(b, int)) or isinstance(a, bool) or isinstance(b, bool):
             raise MigrationError(f"{where} 需要整数 from_version 和 to_version")
         if not a < b <= template_version:
             raise MigrationError(f"{where}:应满足 from_version < to_version ≤ 模板版本 {template_version}")
@@ -332,7 +344,7 @@ def validate(migrations: list, template_version: int, path: str = "<模板>") ->
                 raise MigrationError(f"{w}:map 需要 values = {{ 旧值 = 新值 }}")
 
 
-def draft_version(raw: dict, template) -> int:
+def draft_version(raw: dict[str, Any], template: Template) -> int:
     head = raw.get("draft")
     v = head.get("template_version") if isinstance(head, dict) else None
     if isinstance(v, int) and not isinstance(v, bool):
@@ -340,12 +352,12 @@ def draft_version(raw: dict, template) -> int:
     return template.version
 
 
-def needed(raw: dict, template) -> bool:
+def needed(raw: dict[str, Any], template: Template) -> bool:
     """Whether `raw` (a draft's TOML data) is for an older version of `template`."""
     return draft_version(raw, template) < template.version
 
 
-def run(raw: dict, template, path: str = "<草稿>") -> tuple[dict, list[Change]]:
+def run(raw: dict[str, Any], template: Template, path: str = "<草稿>") -> tuple[dict[str, Any], list[Change]]:
     """Migrated copy of `raw` and the changes made; `raw` itself is not touched."""
     data = copy.deepcopy(raw)
     start = version = draft_version(raw, template)
@@ -376,12 +388,12 @@ def run(raw: dict, template, path: str = "<草稿>") -> tuple[dict, list[Change]
     return data, changes
 
 
-def plan(raw: dict, template, path: str = "<草稿>") -> list[str]:
+def plan(raw: dict[str, Any], template: Template, path: str = "<草稿>") -> list[str]:
     """The dry run: one Chinese line per change a migration would make (empty: none needed)."""
     _, changes = run(raw, template, path)
     return [c.describe() for c in changes]
 
 
-def apply(raw: dict, template, path: str = "<草稿>") -> dict:
+def apply(raw: dict[str, Any], template: Template, path: str = "<草稿>") -> dict[str, Any]:
     """`raw` migrated to the template's version (a new dict; `raw` is not touched)."""
     return run(raw, template, path)[0]

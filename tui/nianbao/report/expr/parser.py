@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 
 class ExprError(Exception):
@@ -35,6 +36,10 @@ class ExprError(Exception):
         self.message = message
         self.pos = pos
 
+
+# A syntax tree node: a tuple whose first item names its kind, e.g. ("num", pos, value);
+# the compiler (compiler.py) is the one reader of these shapes.
+Node = tuple[Any, ...]
 
 MAX_DEPTH = 60  # nesting a person writes stays far below; deeper input is refused, not crashed on
 KEYWORDS = {"and", "or", "not", "in", "all", "any", "true", "false"}
@@ -136,15 +141,15 @@ class Parser:
         return self.tokens[self.i - 1]
 
     # -- grammar
-    def parse_rule(self):
+    def parse_rule(self) -> Node:
         node = self.parse_quant() if self.at("kw", "all") or self.at("kw", "any") else self.parse_expr()
         if not self.at("end"):
             raise ExprError(f"多余的内容 “{self.tok.value}”", self.tok.pos)
         return node
 
-    def parse_quant(self):
+    def parse_quant(self) -> Node:
         kw = self.take("kw")
-        bindings = []
+        bindings: list[tuple[object, Node, int]] = []
         while True:
             name = self.take("name")
             self.take("kw", "in")
@@ -157,31 +162,31 @@ class Parser:
         body = self.parse_quant() if self.at("kw", "all") or self.at("kw", "any") else self.parse_expr()
         return ("quant", kw.pos, kw.value, bindings, body)
 
-    def parse_expr(self):
+    def parse_expr(self) -> Node:
         return self.parse_or()
 
-    def parse_or(self):
+    def parse_or(self) -> Node:
         self._enter()
         try:
             return self._parse_or()
         finally:
             self.depth -= 1
 
-    def _parse_or(self):
+    def _parse_or(self) -> Node:
         node = self.parse_and()
         while self.at("kw", "or"):
             pos = self.take("kw").pos
             node = ("or", pos, node, self.parse_and())
         return node
 
-    def parse_and(self):
+    def parse_and(self) -> Node:
         node = self.parse_not()
         while self.at("kw", "and"):
             pos = self.take("kw").pos
             node = ("and", pos, node, self.parse_not())
         return node
 
-    def parse_not(self):
+    def parse_not(self) -> Node:
         if self.at("kw", "not"):
             pos = self.take("kw").pos
             self._enter()
@@ -191,7 +196,7 @@ class Parser:
                 self.depth -= 1
         return self.parse_compare()
 
-    def parse_compare(self):
+    def parse_compare(self) -> Node:
         left = self.parse_sum()
         t = self.tok
         if t.kind == "op" and t.value in ("==", "!=", "<", "<=", ">", ">="):
@@ -205,21 +210,21 @@ class Parser:
             return ("cmp", t.pos, "not in", left, self.parse_sum())
         return left
 
-    def parse_sum(self):
+    def parse_sum(self) -> Node:
         node = self.parse_product()
         while self.tok.kind == "op" and self.tok.value in ("+", "-"):
             t = self.take("op")
             node = ("bin", t.pos, t.value, node, self.parse_product())
         return node
 
-    def parse_product(self):
+    def parse_product(self) -> Node:
         node = self.parse_unary()
         while self.tok.kind == "op" and self.tok.value in ("*", "/"):
             t = self.take("op")
             node = ("bin", t.pos, t.value, node, self.parse_unary())
         return node
 
-    def parse_unary(self):
+    def parse_unary(self) -> Node:
         if self.at("op", "-"):
             pos = self.take("op").pos
             self._enter()
@@ -229,7 +234,7 @@ class Parser:
                 self.depth -= 1
         return self.parse_postfix()
 
-    def parse_postfix(self):
+    def parse_postfix(self) -> Node:
         node = self.parse_primary()
         while True:
             if self.at("op", "."):
@@ -246,7 +251,7 @@ class Parser:
             else:
                 return node
 
-    def parse_spec(self):
+    def parse_spec(self) -> Node:
         t = self.tok
         if self.at("op", "*"):
             self.i += 1
@@ -257,7 +262,7 @@ class Parser:
             return ("range", t.pos, t.value, end.value, end.pos)
         return ("expr", t.pos, self.parse_sum())
 
-    def parse_primary(self):
+    def parse_primary(self) -> Node:
         t = self.tok
         if t.kind == "num":
             self.i += 1
@@ -299,7 +304,7 @@ class Parser:
         got = "表达式结尾" if t.kind == "end" else f"“{t.value}”"
         raise ExprError(f"此处应为一个值,却是{got}", t.pos)
 
-    def parse_arg(self):
+    def parse_arg(self) -> Node:
         # A row/column range may be passed to rows()/cols(): a..b
         t = self.tok
         if t.kind == "name" and self.tokens[self.i + 1].kind == "op" and self.tokens[self.i + 1].value == "..":
@@ -307,7 +312,7 @@ class Parser:
         return self.parse_expr()
 
 
-def parse(src: str):
+def parse(src: str) -> Node:
     return Parser(src).parse_rule()
 
 
