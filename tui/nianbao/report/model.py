@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nianbao.report.expr.compiler import CompiledRule
 
 META_SECTION = "meta"
 
@@ -183,7 +186,7 @@ class Rule:
     message: str
     when: str | None = None
     needs_previous: bool = False
-    compiled: object = field(default=None, repr=False, compare=False)
+    compiled: CompiledRule | None = field(default=None, repr=False, compare=False)  # set by compile_template
 
 
 @dataclass

@@ -12,15 +12,23 @@ from __future__ import annotations
 
 import operator
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
 from nianbao.errors import TemplateError
 from nianbao.report.expr import functions as F
-from nianbao.report.expr.parser import ExprError, parse, parse_message
-from nianbao.report.expr.runtime import EvalError, num, truthy
-from nianbao.report.model import Column, Row, Table, Template
+from nianbao.report.expr.parser import ExprError, Node, parse, parse_message
+from nianbao.report.expr.runtime import EvalError, Value, num, truthy
+from nianbao.report.model import Column, Row, Rule, Table, Template
 
 MISSING = object()
+
+CellKey = tuple[str, str, str]
+Env = dict[str, Value]  # bound variable names -> values
+Fn = Callable[["Context", Env], Value]  # a compiled node
+Number = int | Decimal | float
 
 
 class Context:
@@ -28,18 +36,25 @@ class Context:
 
     __slots__ = ("template", "values", "meta", "texts", "prev", "touched", "_derived", "_busy", "_cache")
 
-    def __init__(self, template: Template, values: dict, meta: dict, texts: dict, prev: Context | None = None):
-        self.template = template
-        self.values = values  # (table, row, col) -> value | None; inputs and typed totals
-        self.meta = meta
-        self.texts = texts  # field key -> str
-        self.prev = prev
+    def __init__(
+        self,
+        template: Template,
+        values: dict[CellKey, Any],
+        meta: dict[str, Any],
+        texts: dict[str, str],
+        prev: Context | None = None,
+    ):
+        self.template: Template = template
+        self.values: dict[CellKey, Any] = values  # (table, row, col) -> value | None; inputs and typed totals
+        self.meta: dict[str, Any] = meta
+        self.texts: dict[str, str] = texts  # field key -> str
+        self.prev: Context | None = prev
         self.touched: list[tuple[str, str, str]] = []
-        self._derived: dict = {}
-        self._busy: set = set()
-        self._cache: dict = {}  # per-draft memo of normalised texts
+        self._derived: dict[CellKey, Value] = {}
+        self._busy: set[CellKey] = set()
+        self._cache: dict[object, Any] = {}  # per-draft memo of normalised texts
 
-    def cell(self, key: tuple[str, str, str]):
+    def cell(self, key: CellKey) -> Value:
         v = self.values.get(key, MISSING)
         if v is not MISSING:
             return v
@@ -63,16 +78,18 @@ class Context:
         return v
 
 
-def formula_for(template: Template, table: Table, row: str, col: str):
+def formula_for(template: Template, table: Table, row: str, col: str) -> Fn | None:
     """The compiled formula of a derived cell: the column's formula wins over the row's."""
     if table.column_by_id[col].formula is not None:
-        return template.formulas[(table.id, "col", col)]
+        fn: Fn = template.formulas[(table.id, "col", col)]
+        return fn
     if table.row_by_id[row].formula is not None:
-        return template.formulas[(table.id, "row", row)]
+        fn = template.formulas[(table.id, "row", row)]
+        return fn
     return None
 
 
-def _add(a, b):
+def _add(a: Value, b: Value) -> Value:
     if isinstance(a, str) or isinstance(b, str):
         if isinstance(a, str) and isinstance(b, str):
             return a + b
@@ -80,21 +97,21 @@ def _add(a, b):
     return _arith(operator.add, a, b)
 
 
-def _arith(op, a, b):
-    a, b = num(a), num(b)
-    if isinstance(a, float) != isinstance(b, float):
-        a, b = float(a), float(b)
-    return op(a, b)
+def _arith(op: Callable[[Any, Any], Number], a: Value, b: Value) -> Number:
+    x, y = num(a), num(b)
+    if isinstance(x, float) != isinstance(y, float):
+        x, y = float(x), float(y)
+    return op(x, y)
 
 
-def _div(a, b):
-    b = num(b)
-    if b == 0:
+def _div(a: Value, b: Value) -> Number:
+    divisor = num(b)
+    if divisor == 0:
         return 0
-    return _arith(operator.truediv, a, b)
+    return _arith(operator.truediv, a, divisor)
 
 
-def _compare(op: str, a, b) -> bool:
+def _compare(op: str, a: Value, b: Value) -> bool:
     if op in ("in", "not in"):
         if not isinstance(b, (list, tuple, str)):
             raise EvalError("in 的右边应是列表或字符串")
@@ -103,22 +120,22 @@ def _compare(op: str, a, b) -> bool:
         return (a in b) == (op == "in")
     if isinstance(a, (str, bool)) or isinstance(b, (str, bool)) or hasattr(a, "isoformat") or hasattr(b, "isoformat"):
         if op == "==":
-            return a == b
+            return bool(a == b)
         if op == "!=":
-            return a != b
+            return bool(a != b)
         if a is None or b is None:
             return False
         try:
             return _ORDER[op](a, b)
         except TypeError:
             raise EvalError("无法比较这两个值") from None
-    a, b = num(a), num(b)
-    if isinstance(a, float) != isinstance(b, float):
-        a, b = float(a), float(b)
-    return _ORDER[op](a, b)
+    x, y = num(a), num(b)
+    if isinstance(x, float) != isinstance(y, float):
+        x, y = float(x), float(y)
+    return _ORDER[op](x, y)
 
 
-_ORDER = {
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq,
     "!=": operator.ne,
     "<": operator.lt,
@@ -127,21 +144,21 @@ _ORDER = {
     ">=": operator.ge,
 }
 
-_BIN = {"-": operator.sub, "*": operator.mul}
+_BIN: dict[str, Callable[[Any, Any], Number]] = {"-": operator.sub, "*": operator.mul}
 
 
 @dataclass
 class CompiledRule:
     """A rule ready to run: its quantifier bindings, condition, comparison and message."""
 
-    bindings: list  # [(name, fn)]
+    bindings: list[tuple[str, Fn]]
     quant: str  # "all" | "any" | ""
-    when: object  # fn | None
-    lhs: object  # fn | None (when the body is a comparison)
-    rhs: object
+    when: Fn | None
+    lhs: Fn | None  # (when the body is a comparison)
+    rhs: Fn | None
     op: str
-    body: object  # fn
-    message: list  # [('text', str) | ('expr', fn)]
+    body: Fn
+    message: list[tuple[str, Any]]  # [('text', str) | ('expr' | 'diff', fn)]
     uses_prev: bool = False
 
 
@@ -157,10 +174,10 @@ class Compiler:
         self.t = template
 
     # ---- entry points
-    def compile_rule(self, rule) -> CompiledRule:
+    def compile_rule(self, rule: Rule) -> CompiledRule:
         scope = Scope(self.t)
         tree = self._parse(rule.check, rule, "check")
-        quant, bindings = "", []
+        quant, bindings = "", list[tuple[str, Fn]]()
         if tree[0] == "quant":
             quant = tree[2]
             # all x: all y: … is one quantifier over (x, y); a nested quantifier of the other
@@ -170,10 +187,11 @@ class Compiler:
                     bindings.append((name, self._compile(dom, scope, rule, "check")))
                     scope.names.add(name)
                 tree = tree[4]
-        when = None
+        when: Fn | None = None
         if rule.when:
             when = self._compile(self._parse(rule.when, rule, "when"), scope, rule, "when")
-        lhs = rhs = None
+        lhs: Fn | None = None
+        rhs: Fn | None = None
         op = ""
         if tree[0] == "cmp" and tree[2] not in ("in", "not in"):
             op = tree[2]
@@ -185,11 +203,12 @@ class Compiler:
             parts = parse_message(rule.message)
         except ExprError as exc:
             raise self._error(rule, "message", rule.message, exc) from None
-        message = []
+        message: list[tuple[str, Any]] = []
         for kind, value, pos in parts:
             if kind == "text":
                 message.append(("text", value))
                 continue
+            assert isinstance(value, tuple)
             kind = "diff" if value[0] == "name" and value[2] == "diff" else "expr"
             try:
                 fn = self._node(value, msg_scope)
@@ -200,7 +219,7 @@ class Compiler:
             bindings, quant, when, lhs, rhs, op, body, message, uses_prev=scope.uses_prev or msg_scope.uses_prev
         )
 
-    def compile_formula(self, table: Table, source: str, where: str):
+    def compile_formula(self, table: Table, source: str, where: str) -> Fn:
         scope = Scope(self.t, {"row", "col"})
         try:
             tree = parse(source)
@@ -212,27 +231,27 @@ class Compiler:
             ) from None
 
     # ---- helpers
-    def _parse(self, src: str, rule, part: str):
+    def _parse(self, src: str, rule: Rule, part: str) -> Node:
         try:
             return parse(src)
         except ExprError as exc:
             raise self._error(rule, part, src, exc) from None
 
-    def _compile(self, tree, scope: Scope, rule, part: str):
+    def _compile(self, tree: Node, scope: Scope, rule: Rule, part: str) -> Fn:
         src = {"check": rule.check, "when": rule.when or "", "message": rule.message}[part]
         try:
             return self._node(tree, scope)
         except ExprError as exc:
             raise self._error(rule, part, src, exc) from None
 
-    def _error(self, rule, part: str, src: str, exc: ExprError) -> TemplateError:
+    def _error(self, rule: Rule, part: str, src: str, exc: ExprError) -> TemplateError:
         caret = " " * _width(src[: exc.pos]) + "^"
         return TemplateError(
             f"模板 {self.t.path}:规则 {rule.id} 的 {part} 第 {exc.pos + 1} 个字符:{exc.message}\n  {src}\n  {caret}"
         )
 
     # ---- nodes
-    def _node(self, n, scope: Scope):
+    def _node(self, n: Node, scope: Scope) -> Fn:
         kind, pos = n[0], n[1]
         if kind == "const":
             value = n[2]
@@ -274,18 +293,18 @@ class Compiler:
             return self._quant(n, scope)
         raise ExprError("此处不能使用这种写法", pos)
 
-    def _quant(self, n, scope: Scope):
+    def _quant(self, n: Node, scope: Scope) -> Fn:
         _, _pos, kind, bindings, body = n
         inner = Scope(scope.template, set(scope.names))
-        compiled = []
+        compiled: list[tuple[str, Fn]] = []
         for name, dom, _p in bindings:
             compiled.append((name, self._node(dom, inner)))
             inner.names.add(name)
         fbody = self._node(body, inner)
         scope.uses_prev |= inner.uses_prev
 
-        def run(ctx, env):
-            def walk(i, env):
+        def run(ctx: Context, env: Env) -> bool:
+            def walk(i: int, env: Env) -> Iterator[bool]:
                 if i == len(compiled):
                     yield _truthy(fbody(ctx, env))
                     return
@@ -298,7 +317,7 @@ class Compiler:
 
         return run
 
-    def _name(self, name: str, pos: int, scope: Scope):
+    def _name(self, name: str, pos: int, scope: Scope) -> Fn:
         if name in scope.names:
             return lambda ctx, env: env[name]
         if name in self.t.tables:
@@ -311,7 +330,7 @@ class Compiler:
             raise ExprError(f"“{name}”后面应接 .名称", pos)
         raise ExprError(f"未知的名称 “{name}”", pos)
 
-    def _attr(self, n, scope: Scope):
+    def _attr(self, n: Node, scope: Scope) -> Fn:
         _, pos, base, name = n
         if base[0] == "name" and base[2] == "meta" and "meta" not in scope.names:
             return self._meta(name, pos, prev=False, scope=scope)
@@ -327,12 +346,12 @@ class Compiler:
         if not any(name in attrs for attrs in F.ATTRIBUTES.values()):
             raise ExprError(f"未知的属性 “{name}”", pos)
 
-        def get(ctx, env):
+        def get(ctx: Context, env: Env) -> Value:
             return F.get_attribute(ctx, inner(ctx, env), name)
 
         return get
 
-    def _meta(self, name: str, pos: int, prev: bool, scope: Scope):
+    def _meta(self, name: str, pos: int, prev: bool, scope: Scope) -> Fn:
         if name not in self.t.meta_by_id:
             raise ExprError(f"基本信息中没有 “{name}”", pos)
         if prev:
@@ -340,7 +359,7 @@ class Compiler:
             return lambda ctx, env: ctx.prev.meta.get(name) if ctx.prev else None
         return lambda ctx, env: ctx.meta.get(name)
 
-    def _table_of(self, base, scope: Scope) -> tuple[Table, bool]:
+    def _table_of(self, base: Node, scope: Scope) -> tuple[Table, bool]:
         if base[0] == "name" and base[2] in self.t.tables and base[2] not in scope.names:
             return self.t.tables[base[2]], False
         if base[0] == "attr" and base[2][0] == "name" and base[2][2] == "prev" and base[3] in self.t.tables:
@@ -348,8 +367,9 @@ class Compiler:
             return self.t.tables[base[3]], True
         raise ExprError("[行, 列] 前面应是表的 id,如 t3 或 prev.t3", base[1])
 
-    def _spec(self, spec, table: Table, axis: str, scope: Scope):
-        """Resolve a row or column spec: a constant tuple of ids, or a runtime function."""
+    def _spec(self, spec: Node, table: Table, axis: str, scope: Scope) -> tuple[Any, bool | None]:
+        """Resolve a row or column spec: (ids, False) for a constant tuple of ids, (id, True) for
+        one id, (fn, None) for a runtime function giving an id or a tuple of ids."""
         ids = [r.id for r in table.rows] if axis == "row" else [c.id for c in table.columns]
         word = "行" if axis == "row" else "列"
         if spec[0] == "all":
@@ -369,12 +389,12 @@ class Compiler:
                 return node[2], True
             raise ExprError(f"表 {table.id} 没有{word} “{node[2]}”", node[1])
         fn = self._node(node, scope)
-        kind = Row if axis == "row" else Column
+        kind: type[Row] | type[Column] = Row if axis == "row" else Column
 
-        def resolve(ctx, env):
+        def resolve(ctx: Context, env: Env) -> str | tuple[str, ...]:
             v = fn(ctx, env)
             if isinstance(v, kind):
-                return v.id
+                return str(v.id)
             if isinstance(v, list) and all(isinstance(x, kind) for x in v):
                 return tuple(x.id for x in v)
             if isinstance(v, str) and v in ids:
@@ -383,7 +403,7 @@ class Compiler:
 
         return resolve, None
 
-    def _cell(self, n, scope: Scope):
+    def _cell(self, n: Node, scope: Scope) -> Fn:
         _, pos, base, rspec, cspec = n
         table, is_prev = self._table_of(base, scope)
         rows, rsingle = self._spec(rspec, table, "row", scope)
@@ -392,9 +412,9 @@ class Compiler:
         if rsingle and csingle and (rows, cols) not in cells:
             raise ExprError(f"表 {tid} 没有单元格 [{rows}, {cols}]", pos)
 
-        plan: dict = {}  # (rows, cols) -> cell keys, computed once per distinct spec
+        plan: dict[tuple[Any, Any], list[CellKey]] = {}  # (rows, cols) -> cell keys, once per distinct spec
 
-        def keys_for(r, c):
+        def keys_for(r: str | tuple[str, ...], c: str | tuple[str, ...]) -> list[CellKey]:
             ks = plan.get((r, c))
             if ks is None:
                 ks = [
@@ -406,7 +426,7 @@ class Compiler:
                 plan[(r, c)] = ks
             return ks
 
-        def lookup(ctx, env):
+        def lookup(ctx: Context, env: Env) -> Value:
             r = rows(ctx, env) if callable(rows) else rows
             c = cols(ctx, env) if callable(cols) else cols
             src = ctx.prev if is_prev else ctx
@@ -427,7 +447,7 @@ class Compiler:
 
         return lookup
 
-    def _call(self, n, scope: Scope):
+    def _call(self, n: Node, scope: Scope) -> Fn:
         _, pos, name, args = n
         spec = F.FUNCTIONS.get(name)
         if spec is None:
@@ -440,12 +460,12 @@ class Compiler:
         if spec.kind == "axis":  # rows(t, ids…) / cols(t, ids…)
             return self._axis_call(name, pos, args, scope)
         if spec.kind == "flag":  # fields(required) / meta_fields(required)
-            flags = []
+            flags: list[str] = []
             for a in args:
                 if a[0] != "name" or a[2] not in spec.flags:
                     raise ExprError(f"函数 {name} 的参数只能是 {'、'.join(spec.flags)}", a[1])
                 flags.append(a[2])
-            impl = spec.impl
+            impl = _implemented(spec)
             return lambda ctx, env: impl(ctx, *flags)
         if spec.kind == "pattern":  # the pattern must be a literal string, compiled now
             pat = args[1]
@@ -456,16 +476,16 @@ class Compiler:
             except re.error as exc:
                 raise ExprError(f"正则表达式有误:{exc}", pat[1]) from None
             text = self._node(args[0], scope)
-            impl = spec.impl
+            impl = _implemented(spec)
             return lambda ctx, env: impl(ctx, text(ctx, env), regex)
         compiled = [self._node(a, scope) for a in args]
-        impl = spec.impl
+        impl = _implemented(spec)
         if len(compiled) == 1:
             (a,) = compiled
             return lambda ctx, env: impl(ctx, a(ctx, env))
         return lambda ctx, env: impl(ctx, *[f(ctx, env) for f in compiled])
 
-    def _axis_call(self, name: str, pos: int, args, scope: Scope):
+    def _axis_call(self, name: str, pos: int, args: list[Node], scope: Scope) -> Fn:
         first = args[0]
         if first[0] != "name" or first[2] not in self.t.tables:
             raise ExprError(f"函数 {name} 的第一个参数应是表的 id", first[1])
@@ -478,18 +498,24 @@ class Compiler:
             if callable(ids):
                 raise ExprError(f"函数 {name} 的参数应是{('行' if axis == 'row' else '列')} id", a[1])
             picked.extend([ids] if single else ids)
-        items = table.rows if axis == "row" else table.columns
+        items: list[Row] | list[Column] = table.rows if axis == "row" else table.columns
+        result: list[Row | Column] = list(items)
         if picked:
-            by_id = {x.id: x for x in items}
-            items = [by_id[i] for i in picked]
-        result = list(items)
+            by_id = {x.id: x for x in result}
+            result = [by_id[i] for i in picked]
         return lambda ctx, env: result
 
 
 _truthy = truthy
 
 
-def _as_list(v) -> list:
+def _implemented(spec: F.FuncSpec) -> Callable[..., Value]:
+    if spec.impl is None:
+        raise AssertionError("a function compiled specially has no impl")
+    return spec.impl
+
+
+def _as_list(v: Value) -> list[Value]:
     if isinstance(v, (list, tuple)):
         return list(v)
     raise EvalError("all/any 的 in 后面应是列表")
@@ -541,8 +567,9 @@ def _dry_run(template: Template) -> None:
                 raise TemplateError(f"模板 {template.path}:单元格 {'.'.join(key)} 的公式无法计算:{exc}") from None
         for rule in template.rules:
             compiled = rule.compiled
+            assert compiled is not None
             try:
-                envs = [{}]
+                envs: list[Env] = [{}]
                 for name, dom in compiled.bindings:
                     envs = [{**env, name: v} for env in envs for v in _as_list(dom(ctx, env))]
                 for env in envs[:50]:

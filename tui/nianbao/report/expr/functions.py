@@ -8,31 +8,36 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from nianbao.report.expr.runtime import EvalError, num
-from nianbao.report.model import CellRef, Column, MetaField, NarrativeField, Row, Section, Table
+from nianbao.report.expr.runtime import EvalError, Value, num
+from nianbao.report.model import CellRef, Column, MetaField, NarrativeField, Row, Section, Table, Template
+
+if TYPE_CHECKING:
+    from nianbao.report.expr.compiler import Context
 
 
 @dataclass(frozen=True)
 class FuncSpec:
     min_args: int
     max_args: int
-    impl: object
+    impl: Callable[..., Value] | None  # called as impl(ctx, *args); None: compiled specially (axis)
     kind: str = "plain"  # plain | axis | flag | pattern
     flags: tuple[str, ...] = ()
     uses_prev: bool = False
 
 
-def _err(msg: str):
+def _err(msg: str) -> EvalError:
     return EvalError(msg)
 
 
 _num = num
 
 
-def _nums(values) -> list:
+def _nums(values: Value) -> list[int | Decimal | float]:
     if not isinstance(values, (list, tuple)):
         return [_num(values)]
     return [_num(v) for v in values]
@@ -46,13 +51,13 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def _norm(ctx, text) -> str:
+def _norm(ctx: Context, text: Value) -> str:
     if text is None:
         return ""
     if not isinstance(text, str):
         raise _err("这里需要文本")
     cache = ctx._cache
-    hit = cache.get(("nfkc", text))
+    hit: str | None = cache.get(("nfkc", text))
     if hit is None:
         hit = cache[("nfkc", text)] = normalize(text)
     return hit
@@ -66,18 +71,18 @@ def clean_text(text: str) -> str:
     return _NOT_CONTENT.sub("", text)
 
 
-def _text_of(ctx, x) -> str:
+def _text_of(ctx: Context | None, x: Value) -> str:
     if ctx is None:
         return ""
     if isinstance(x, NarrativeField):
-        return ctx.texts.get(x.key, "") or ""
+        return str(ctx.texts.get(x.key, "") or "")
     if isinstance(x, Section):
         return "\n".join(ctx.texts.get(f.key, "") or "" for f in x.fields)
     raise _err("text() 的参数应是章节或字段")
 
 
-def _alltext(ctx) -> str:
-    hit = ctx._cache.get("alltext")
+def _alltext(ctx: Context) -> str:
+    hit: str | None = ctx._cache.get("alltext")
     if hit is None:
         hit = ctx._cache["alltext"] = "\n".join(ctx.texts.get(f.key, "") or "" for f in ctx.template.fields)
     return hit
@@ -95,16 +100,17 @@ _BREAKDOWN = re.compile(r"(\d+)\s*(条|件|篇|个|项)[。.,;:]?\s*其中[,:]?(
 _PAREN = re.compile(r"\([^)]*\)")
 
 
-def _breakdowns(ctx, text) -> list[dict]:
+def _breakdowns(ctx: Context, text: Value) -> list[dict[str, Value]]:
     """Stated totals followed by their parts: "公开信息300条。其中指南1条,文件19条…"."""
-    out = []
+    out: list[dict[str, Value]] = []
     t = _norm(ctx, text)
     for m in _BREAKDOWN.finditer(t):
         unit = m.group(2)
         tail = _PAREN.sub("", m.group(3))
-        parts = [_figure(x) for x in re.findall(r"(\d+)\s*" + unit, tail)]
+        figures = [_figure(x) for x in re.findall(r"(\d+)\s*" + unit, tail)]
         total = _figure(m.group(1))
-        if len(parts) < 2 or total is None or None in parts:
+        parts = [f for f in figures if f is not None]
+        if len(parts) < 2 or total is None or len(parts) < len(figures):
             continue
         lead = t[max(0, m.start() - 10) : m.start()].split("\n")[-1]
         lead = re.split(r"[,;:。]", lead)[-1]
@@ -117,7 +123,7 @@ def _shingles(text: str) -> set[str]:
     return {t[i : i + 4] for i in range(len(t) - 3)}
 
 
-def _similarity(ctx, a, b) -> int:
+def _similarity(ctx: Context, a: Value, b: Value) -> int:
     """Percentage of shared 4-character pieces (Jaccard): cheap and order-insensitive."""
     a, b = a or "", b or ""
     if len(clean_text(a)) < 20 or len(clean_text(b)) < 20:
@@ -129,7 +135,7 @@ def _similarity(ctx, a, b) -> int:
 # ---------------------------------------------------------------- values
 
 
-def _value(ctx, x):
+def _value(ctx: Context, x: Value) -> Value:
     if isinstance(x, CellRef):
         key = (x.table, x.row, x.col)
         ctx.touched.append(key)
@@ -141,7 +147,7 @@ def _value(ctx, x):
     return x
 
 
-def _prev_value(ctx, x):
+def _prev_value(ctx: Context, x: Value) -> Value:
     if ctx.prev is None:
         return None
     if isinstance(x, CellRef):
@@ -151,15 +157,15 @@ def _prev_value(ctx, x):
     raise _err("prev_value() 的参数应是单元格或基本信息")
 
 
-def _filled(ctx, x) -> bool:
+def _filled(ctx: Context, x: Value) -> bool:
     v = _value(ctx, x)
     return v is not None and v != ""
 
 
-def _blanks(ctx, table) -> list[CellRef]:
+def _blanks(ctx: Context, table: Value) -> list[CellRef]:
     if not isinstance(table, Table):
         raise _err("blanks() 的参数应是表")
-    out = []
+    out: list[CellRef] = []
     for ref in table.input_cells:
         key = (ref.table, ref.row, ref.col)
         if ctx.values.get(key) is None:
@@ -168,26 +174,26 @@ def _blanks(ctx, table) -> list[CellRef]:
     return out
 
 
-def _jumped(ctx, a, b) -> bool:
+def _jumped(ctx: Context, a: Value, b: Value) -> bool:
     if a is None or b is None:
         return False
-    a, b = _num(a), _num(b)
-    if max(a, b) < 10:
+    x, y = _num(a), _num(b)
+    if max(x, y) < 10:
         return False
-    return a > 5 * b or 5 * a < b
+    return bool(x > 5 * y or 5 * x < y)
 
 
-def _date(ctx, y, m, d):
+def _date(ctx: Context, y: Value, m: Value, d: Value) -> dt.date | None:
     try:
         return dt.date(int(_num(y)), int(_num(m)), int(_num(d)))
     except (ValueError, OverflowError, TypeError):
         return None
 
 
-def _sum(ctx, values):
+def _sum(ctx: Context, values: Value) -> int | Decimal | float:
     if not isinstance(values, (list, tuple)):
         return num(values)
-    total = 0
+    total: int | Decimal | float = 0
     for v in values:
         if v is not None:
             t = type(v)
@@ -199,15 +205,15 @@ def _sum(ctx, values):
     return total
 
 
-def _minmax(fn):
-    def run(ctx, values):
+def _minmax(fn: Callable[[list[int | Decimal | float]], Value]) -> Callable[[Context, Value], Value]:
+    def run(ctx: Context, values: Value) -> Value:
         vals = _nums(values)
         return fn(vals) if vals else 0
 
     return run
 
 
-def _len(ctx, x) -> int:
+def _len(ctx: Context, x: Value) -> int:
     if x is None:
         return 0
     if isinstance(x, (str, list, tuple)):
@@ -215,22 +221,22 @@ def _len(ctx, x) -> int:
     raise _err("len() 的参数应是文本或列表")
 
 
-def _count(ctx, x) -> int:
+def _count(ctx: Context, x: Value) -> int:
     if not isinstance(x, (list, tuple)):
         raise _err("count() 的参数应是列表")
     return len(x)
 
 
-def _contains(ctx, text, sub) -> bool:
+def _contains(ctx: Context, text: Value, sub: Value) -> bool:
     return _norm(ctx, sub) in _norm(ctx, text)
 
 
-def _matches(ctx, text, regex) -> bool:
+def _matches(ctx: Context, text: Value, regex: re.Pattern[str]) -> bool:
     return regex.search(_norm(ctx, text)) is not None
 
 
-def _numbers(ctx, text, regex) -> list[int]:
-    out = []
+def _numbers(ctx: Context, text: Value, regex: re.Pattern[str]) -> list[int]:
+    out: list[int] = []
     for m in regex.finditer(_norm(ctx, text)):
         g = m.group(1) if regex.groups else m.group(0)
         if g and g.isdecimal() and (n := _figure(g)) is not None:
@@ -238,15 +244,15 @@ def _numbers(ctx, text, regex) -> list[int]:
     return out
 
 
-def _findall(ctx, text, regex) -> list[str]:
+def _findall(ctx: Context, text: Value, regex: re.Pattern[str]) -> list[str]:
     return [m.group(0) for m in regex.finditer(_norm(ctx, text))]
 
 
-def _meta_fields(ctx, *flags) -> list[MetaField]:
+def _meta_fields(ctx: Context, *flags: str) -> list[MetaField]:
     return [m for m in ctx.template.meta if "required" not in flags or m.required]
 
 
-def _fields(ctx, *flags) -> list[NarrativeField]:
+def _fields(ctx: Context, *flags: str) -> list[NarrativeField]:
     return [f for f in ctx.template.fields if "required" not in flags or f.required]
 
 
@@ -287,14 +293,16 @@ FUNCTIONS: dict[str, FuncSpec] = {
 # ---------------------------------------------------------------- attributes
 
 
-def _table_of_column(ctx, col: Column) -> Table:
+def _table_of_column(ctx: Context, col: Column) -> Table:
     for t in ctx.template.tables.values():
         if t.column_by_id.get(col.id) == col:
-            return t
+            found: Table = t
+            return found
     raise _err(f"列 {col.id} 不属于任何表")
 
 
-ATTRIBUTES: dict[type, dict[str, object]] = {
+# attribute name -> getter(ctx, obj), per type of object
+ATTRIBUTES: dict[type, dict[str, Callable[[Context, Value], Value]]] = {
     Column: {
         "id": lambda ctx, c: c.id,
         "label": lambda ctx, c: c.label,
@@ -322,7 +330,7 @@ ATTRIBUTES: dict[type, dict[str, object]] = {
 }
 
 
-def get_attribute(ctx, obj, name: str):
+def get_attribute(ctx: Context, obj: Value, name: str) -> Value:
     attrs = ATTRIBUTES.get(type(obj))
     if attrs is None or name not in attrs:
         raise _err(f"没有属性 “{name}”")
@@ -332,23 +340,22 @@ def get_attribute(ctx, obj, name: str):
 # ---------------------------------------------------------------- formatting
 
 
-def format_number(v) -> str:
+def format_number(v: Value) -> str:
     if isinstance(v, Decimal):
-        s = format(v.normalize(), "f")
-        return s
+        return format(v.normalize(), "f")
     if isinstance(v, float):
         return f"{v:.2f}".rstrip("0").rstrip(".")
     return str(v)
 
 
-def format_signed(v) -> str:
+def format_signed(v: Value) -> str:
     if v is None:
         return ""
     s = format_number(v)
     return s if s.startswith("-") or s == "0" else f"+{s}"
 
 
-def format_value(template, v) -> str:
+def format_value(template: Template, v: Value) -> str:
     if v is None:
         return "空"
     if isinstance(v, bool):

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
+
+# A value of the rule language: a number, text, bool, date, list, a model object (cell, row,
+# column, table, section, field) or None. Rules are data, so these are only known at run time.
+Value = Any
 
 
 class EvalError(Exception):
