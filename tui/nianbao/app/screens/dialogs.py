@@ -17,7 +17,7 @@ from nianbao.app.widgets.ordered_keys import OrderedInput
 from nianbao.report.template import Template
 
 
-def check_file_name(text: str, suffix: str) -> tuple[str, Path]:
+def check_file_name(text: str, suffix: str) -> tuple[str, Path | None]:
     """("", path) for a usable file name with `suffix`, else (the reason in Chinese, None)."""
     try:
         path = Path(text).expanduser()
@@ -188,7 +188,7 @@ class PathScreen(_Modal):
             error.update("请输入文件名")
             return
         problem, path = check_file_name(text, self.suffix)
-        if problem:
+        if problem or path is None:
             error.update(problem)
             return
         if self.must_not_exist and path.exists():
@@ -262,7 +262,7 @@ class NewDraftScreen(_Modal):
             return
         year = int(year_text)
         problem, path = check_file_name(str(self.folder / (name or f"{org}{year}年报.toml")), ".toml")
-        if problem:
+        if problem or path is None:
             error.update(problem)
             return
         if path.exists():
