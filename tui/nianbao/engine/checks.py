@@ -7,10 +7,14 @@ It is cheap enough to run on every keystroke (see bench/).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 from decimal import Decimal
 
+from nianbao.engine.culprits import culprits_for
+from nianbao.engine.figures import texts_for_checks
 from nianbao.report.expr.compiler import Context, _compare
+from nianbao.report.expr.prose import Mention
 from nianbao.report.expr.functions import format_signed, format_value
 from nianbao.report.expr.runtime import truthy as _truthy
 from nianbao.report.template import META_SECTION, CellRef, Column, MetaField, NarrativeField, Row, Section, Table
@@ -64,9 +68,25 @@ class Finding:
         return self.acknowledged is None
 
 
+@dataclass(frozen=True)
+class ScopeMatch:
+    """A stated figure that passed because it counts another plausible scope (e.g. 新收+上年结转)."""
+
+    rule: str
+    key: str
+    scope: str  # the scope's label in the template
+    excerpt: str  # the sentence (or binding) it was found in
+
+
 def context_for(draft: Draft, previous: Draft | None = None) -> Context:
-    prev = Context(previous.template, previous.values, previous.meta, previous.texts) if previous else None
-    return Context(draft.template, draft.values, draft.meta, draft.texts, prev)
+    """The values rules read; bound figures in texts resolved to their cells' current values."""
+    prev = None
+    if previous is not None:
+        prev = Context(previous.template, previous.values, previous.meta, previous.texts)
+        prev.texts = texts_for_checks(previous.texts, prev)
+    ctx = Context(draft.template, draft.values, draft.meta, draft.texts, prev)
+    ctx.texts = texts_for_checks(draft.texts, ctx)
+    return ctx
 
 
 def computed_values(draft: Draft) -> dict[tuple[str, str, str], object]:
@@ -83,6 +103,8 @@ def _binding_key(env: dict) -> str:
             parts.append(f"{name}={v.key}")
         elif isinstance(v, (Column, Row, Table, Section, MetaField)):
             parts.append(f"{name}={v.id}")
+        elif isinstance(v, Mention):
+            parts.append(f"{name}={v.value}")
         elif isinstance(v, dict):  # a record from breakdowns()
             parts.append(f"{name}={v.get('text', '')}")
         else:
@@ -133,7 +155,37 @@ def fingerprint(rule_id: str, key: str, message: str, values: tuple = ()) -> str
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _run_rule(rule, ctx: Context, draft: Draft, acks: dict) -> list[Finding]:
+def _other_scope(compiled: Any, ctx: Context, env: dict[str, Any], lhs: object) -> str | None:
+    """The label of another plausible scope the failing binding's figure counts, if any."""
+    if not compiled.scopes:
+        return None
+    saved = ctx.touched
+    ctx.touched = []
+    try:
+        for label, kind, fn in compiled.scopes:
+            v = fn(ctx, env)
+            if kind == "test" and _truthy(v):
+                return str(label)
+            if kind == "value" and lhs is not None and _compare("==", lhs, v):
+                return str(label)
+        return None
+    finally:
+        ctx.touched = saved
+
+
+def _excerpt(env: dict[str, Any]) -> str:
+    for v in env.values():
+        if isinstance(v, Mention):
+            return v.sentence
+        if isinstance(v, dict) and "text" in v:
+            return str(v["text"])
+    return _binding_key(env)
+
+
+def _run_rule(
+    rule: Any, ctx: Context, draft: Draft, acks: dict[tuple[str, str], Acknowledgement],
+    last_changed: CellRef | None = None, matched: list[ScopeMatch] | None = None,
+) -> list[Finding]:
     compiled = rule.compiled
     template = draft.template
     found: list[Finding] = []
@@ -153,12 +205,21 @@ def _run_rule(rule, ctx: Context, draft: Draft, acks: dict) -> list[Finding]:
                         diff = (lhs or 0) - (rhs or 0)
         else:
             ok = _truthy(compiled.body(ctx, env))
+        if not ok and (scope := _other_scope(compiled, ctx, env, lhs)) is not None:
+            if matched is not None:
+                matched.append(ScopeMatch(rule.id, _binding_key(env), scope, _excerpt(env)))
+            ok = True
         if ok:
             any_ok = True
             continue
         if compiled.quant == "any":
             continue
-        found.append(_finding(rule, ctx, env, lhs, rhs, diff, template, acks))
+        finding = _finding(rule, ctx, env, lhs, rhs, diff, template, acks)
+        if diff:
+            hints = culprits_for(rule, env, ctx, finding, last_changed)
+            if hints:
+                finding = replace(finding, culprits=hints)
+        found.append(finding)
     if compiled.quant == "any" and not any_ok:
         ctx.touched = []
         found.append(_finding(rule, ctx, {}, None, None, None, template, acks))
@@ -205,10 +266,16 @@ def _finding(rule, ctx, env, lhs, rhs, diff, template, acks) -> Finding:
     )
 
 
-def check(draft: Draft, previous: Draft | None = None, ctx: Context | None = None) -> list[Finding]:
+def check(
+    draft: Draft, previous: Draft | None = None, ctx: Context | None = None, *,
+    last_changed: CellRef | None = None, matched: list[ScopeMatch] | None = None,
+) -> list[Finding]:
     """All findings of the draft, in template order of rules and bindings. Never raises.
 
     Pass `ctx` (from `context_for`) to keep the values it computed, e.g. the totals to show.
+    `last_changed` (the cell the clerk edited last) is named first among a failing rule's
+    culprits when it is one of the rule's cells. Pass a list as `matched` to learn which stated
+    figures passed because they count another plausible scope (see ScopeMatch).
     """
     ctx = ctx or context_for(draft, previous)
     acks = {(a.rule, a.key): a for a in draft.acks}
@@ -217,7 +284,7 @@ def check(draft: Draft, previous: Draft | None = None, ctx: Context | None = Non
         if rule.needs_previous and previous is None:
             continue
         try:
-            findings.extend(_run_rule(rule, ctx, draft, acks))
+            findings.extend(_run_rule(rule, ctx, draft, acks, last_changed, matched))
         except Exception as exc:  # a template bug must not take the clerk's work down with it
             findings.append(
                 Finding(rule.id, ERROR, rule.section if rule.section != "auto" else META_SECTION, rule.title,

@@ -182,6 +182,8 @@ class Rule:
     message: str
     when: str | None = None
     needs_previous: bool = False
+    # other plausible scopes of a stated figure: (label, "value" | "test", expression)
+    scopes: tuple[tuple[str, str, str], ...] = ()
     compiled: object = field(default=None, repr=False, compare=False)
 
 
