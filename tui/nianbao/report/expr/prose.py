@@ -144,6 +144,21 @@ def _enumeration_end(t: str, start: int) -> int:
     return n
 
 
+_DIGITS = re.compile(r"\d+")
+
+
+def _figures_with_unit(text: str, unit: str) -> list[str]:
+    """Every run of digits followed (after spaces) by `unit`: each run is looked at once."""
+    out = []
+    for m in _DIGITS.finditer(text):
+        i = m.end()
+        while i < len(text) and text[i] == " ":
+            i += 1
+        if i < len(text) and text[i] == unit:
+            out.append(m.group())
+    return out
+
+
 def breakdowns(text: str) -> list[dict[str, object]]:
     """Stated totals followed by the parts of one enumeration: "公开信息300条。其中指南1条,文件19条…".
 
@@ -168,9 +183,9 @@ def breakdowns(text: str) -> list[dict[str, object]]:
             continue
         start, value, unit = total
         tail = _PAREN.sub("", t[body:end])
-        if "等" in tail[-4:] or re.search(r"\d+\s*" + unit + "等", tail):
+        if "等" in tail[-4:] or unit + "等" in tail:
             continue
-        parts = [x for x in re.findall(r"(\d+)\s*" + unit, tail)]
+        parts = _figures_with_unit(tail, unit)
         if len(parts) < 2 or any(len(x) > MAX_FIGURE_DIGITS for x in parts):
             continue
         psum = sum(int(x) for x in parts)
@@ -181,6 +196,7 @@ def breakdowns(text: str) -> list[dict[str, object]]:
 
 # ---------------------------------------------------------------- reused sentences
 
+_DATES = re.compile(r"\d{4}年度?|\d{1,2}月(?:\d{1,2}日)?|\d{4}[-./]\d{1,2}(?:[-./]\d{1,2})?")
 _MASK = re.compile(r"\d+(?:\.\d+)?")
 _NOT_CONTENT = re.compile(r"[\W_]+")
 MIN_SENTENCE_CHARS = 6  # "一是。" and the like are not sentences worth comparing
@@ -188,7 +204,7 @@ MIN_SENTENCE_CHARS = 6  # "一是。" and the like are not sentences worth compa
 
 def _masked(sentence: str) -> str:
     """A sentence with years, dates and numbers masked and punctuation dropped."""
-    return _NOT_CONTENT.sub("", _MASK.sub("#", sentence))
+    return _NOT_CONTENT.sub("", _MASK.sub("#", _DATES.sub("", sentence)))
 
 
 def _comparable(text: str, boilerplate: re.Pattern[str]) -> list[tuple[str, str]]:
