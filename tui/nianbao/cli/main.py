@@ -177,7 +177,13 @@ def _finding_json(f, template) -> dict:
         "rhs": plain(f.rhs),
         "diff": plain(f.diff),
         "acknowledged": f.acknowledged.reason if f.acknowledged else None,
+        "culprits": _culprits_json(f),
     }
+
+
+def _culprits_json(f) -> list[dict]:
+    """The likely slips behind a failing finding, most likely first (see engine/culprits.py)."""
+    return [{"cell": str(c.cell), "kind": c.kind, "reason": c.reason} for c in f.culprits]
 
 
 def cmd_check(args) -> int:

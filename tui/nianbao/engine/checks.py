@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from typing import Any
 from decimal import Decimal
+from typing import Any
 
 from nianbao.engine.culprits import culprits_for
 from nianbao.engine.figures import texts_for_checks
 from nianbao.report.expr.compiler import Context, _compare
-from nianbao.report.expr.prose import Mention
 from nianbao.report.expr.functions import format_signed, format_value
+from nianbao.report.expr.prose import Mention
 from nianbao.report.expr.runtime import truthy as _truthy
 from nianbao.report.template import META_SECTION, CellRef, Column, MetaField, NarrativeField, Row, Section, Table
 from nianbao.store.draft import Acknowledgement, Draft

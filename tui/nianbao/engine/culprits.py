@@ -219,9 +219,7 @@ def culprits_for(rule: Any, env: dict[str, Any], ctx: Context, finding: Finding,
         for key in keys:
             for k2 in other_keys:
                 if k2 == key or k2[0] != key[0] or (k2[1] != key[1] and k2[2] != key[2]):
-                    continue
-                if k2[1] != key[1] and k2[2] != key[2]:
-                    continue
+                    continue  # only within one row or one column of a table
                 v, w = value.get(key), _int(ctx.values.get(k2))
                 if v is None or w is None:
                     continue
@@ -233,7 +231,8 @@ def culprits_for(rule: Any, env: dict[str, Any], ctx: Context, finding: Finding,
                         word = "多填了" if delta < 0 else "少填了"
                         back = "少填了" if delta < 0 else "多填了"
                         reason = f"可能是 {cell_name(template, key)} {word} {d}、{cell_name(template, k2)} {back} {d}(填错了位置)"
-                        whole = (delta < 0 and v == d and w == 0) or (delta > 0 and w == d and v == 0)
+                        # a misfiled entry leaves the right cell empty: the receiving cell holds 0
+                        whole = (delta < 0 and w == 0) or (delta > 0 and v == 0)
                         (exact if whole else loose).append((key, reason))
                         break
     for key, reason in exact + loose:
