@@ -77,6 +77,7 @@ def _parser_for(command: str) -> argparse.ArgumentParser:
         p.add_argument("drafts", nargs="+", metavar="draft", help="一个或多个草稿文件")
         p.add_argument("--json", action="store_true", help="以 JSON 输出,便于程序处理")
         p.add_argument("--previous", help="上年的草稿(启用跨年度检查;默认用草稿中 previous 指定的文件)")
+        p.add_argument("--assess", metavar="规则包", help="同时做评估预检,如 generic(schema/assessments/ 中的规则包),列出每项预计扣分")
         p.epilog = "退出码:0 没有错误(可能有提醒);1 有错误;2 文件无法读取或格式不对。"
     elif command == "render":
         p = argparse.ArgumentParser(prog="nianbao render", description="把草稿导出为 Markdown 报告。")
@@ -207,6 +208,7 @@ def cmd_check(args) -> int:
                     notes.append(f"上年草稿无法读取,跳过跨年度检查:{exc}")
             notes += draft.notes()
             findings = check(draft, previous)
+            assessment = _assessment(args.assess, draft, previous) if args.assess else None
         except NianbaoError as exc:
             entry.update(usable=False, error=str(exc))
             results.append(entry)
@@ -224,6 +226,8 @@ def cmd_check(args) -> int:
             _draft=draft,
             _findings=findings,
         )
+        if assessment is not None:
+            entry["assessment"] = assessment
         results.append(entry)
         if errors and worst == EXIT_OK:
             worst = EXIT_FINDINGS
@@ -233,6 +237,35 @@ def cmd_check(args) -> int:
     else:
         _print_check(results)
     return worst
+
+
+def _assessment(name: str, draft, previous) -> dict:
+    """The assessment pack's expected deductions for one draft, as a JSON-ready dict."""
+    from nianbao.engine.assess import assess, load_pack, results_json
+
+    pack = load_pack(name, draft.template)
+    return results_json(pack, assess(pack, draft, previous))
+
+
+def _print_assessment(out, assessment: dict) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from nianbao.engine.assess import STATUS_LABEL
+
+    table = Table(title=f"评估预检:{assessment['name']}", title_justify="left", expand=False)
+    table.add_column("项目", no_wrap=True)
+    table.add_column("结果", no_wrap=True)
+    table.add_column("预计扣分", justify="right", no_wrap=True)
+    table.add_column("说明", overflow="fold")
+    styles = {"deduct": "red", "ok": "green", "undecided": "yellow", "skipped": "dim"}
+    for item in assessment["items"]:
+        table.add_row(
+            f"{item['id']} {item['title']}", Text(STATUS_LABEL[item["status"]], style=styles[item["status"]]),
+            item["deduction"], ";".join(item["messages"]),
+        )
+    out.print(table)
+    out.print(Text(f"预计共扣 {assessment['total_deduction']} 分(以评估机关的实际评分为准)", style="bold"))
 
 
 def _print_check(results: list[dict]) -> None:
@@ -254,6 +287,8 @@ def _print_check(results: list[dict]) -> None:
             out.print(Text(f"注意:{note}", style="yellow"))
         if not r["_findings"]:
             out.print(Text(f"✓ {title}:没有发现问题", style="green"))
+            if "assessment" in r:
+                _print_assessment(out, r["assessment"])
             continue
         table = Table(title=title, title_justify="left", show_lines=False, expand=False)
         table.add_column("规则", no_wrap=True)
@@ -271,6 +306,8 @@ def _print_check(results: list[dict]) -> None:
         out.print(table)
         summary = f"{r['errors']} 个错误,{r['warnings']} 个提醒"
         out.print(Text(summary, style="bold red" if r["errors"] else "bold yellow"))
+        if "assessment" in r:
+            _print_assessment(out, r["assessment"])
 
 
 def cmd_render(args) -> int:

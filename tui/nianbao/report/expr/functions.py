@@ -276,6 +276,7 @@ FUNCTIONS: dict[str, FuncSpec] = {
     "text": FuncSpec(1, 1, _text_of),
     "prev_text": FuncSpec(1, 1, lambda ctx, x: _text_of(ctx.prev, x), uses_prev=True),
     "alltext": FuncSpec(0, 0, _alltext),
+    "prev_alltext": FuncSpec(0, 0, lambda ctx: _alltext(ctx.prev) if ctx.prev else "", uses_prev=True),
     "clean": FuncSpec(1, 1, lambda ctx, s: clean_text(_norm(ctx, s))),
     "contains": FuncSpec(2, 2, _contains),
     "matches": FuncSpec(2, 2, _matches, kind="pattern"),
