@@ -70,3 +70,8 @@ def texts_for_checks(texts: dict[str, str], ctx: Context) -> dict[str, str]:
     if not any(t and "{{" in t for t in texts.values()):
         return texts
     return {k: resolve(v, ctx.template, ctx.cell, marks=True) if v else v for k, v in texts.items()}
+
+
+def shown_text(text: str, template: Template, values: dict[tuple[str, str, str], object]) -> str:
+    """A field's text as the screen and the export show it (values from `computed_values`)."""
+    return resolve(text, template, values.get)
