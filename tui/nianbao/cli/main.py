@@ -207,7 +207,8 @@ def cmd_check(args) -> int:
                     previous = None
                     notes.append(f"上年草稿无法读取,跳过跨年度检查:{exc}")
             notes += draft.notes()
-            findings = check(draft, previous)
+            matched: list = []
+            findings = check(draft, previous, matched=matched)
             assessment = _assessment(args.assess, draft, previous) if args.assess else None
         except NianbaoError as exc:
             entry.update(usable=False, error=str(exc))
@@ -223,6 +224,9 @@ def cmd_check(args) -> int:
             warnings=warnings,
             notes=notes,
             findings=[_finding_json(f, draft.template) for f in findings],
+            scopes_matched=[
+                {"rule": m.rule, "key": m.key, "scope": m.scope, "text": m.excerpt} for m in matched
+            ],
             _draft=draft,
             _findings=findings,
         )
@@ -285,6 +289,8 @@ def _print_check(results: list[dict]) -> None:
         title = f"{r['file']}:{draft.org_name or '(未填机关)'} {draft.year or ''}年"
         for note in r["notes"]:
             out.print(Text(f"注意:{note}", style="yellow"))
+        for m in r["scopes_matched"]:
+            out.print(Text(f"说明:{m['rule']} 正文“{m['text']}”按“{m['scope']}”口径与表格一致,不提醒", style="dim"), soft_wrap=True)
         if not r["_findings"]:
             out.print(Text(f"✓ {title}:没有发现问题", style="green"))
             if "assessment" in r:

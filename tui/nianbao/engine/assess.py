@@ -20,7 +20,7 @@ from nianbao.errors import TemplateError
 from nianbao.report.expr.compiler import Compiler, Context, Scope
 from nianbao.report.expr.functions import format_number
 from nianbao.report.expr.parser import ExprError, parse
-from nianbao.report.expr.runtime import num, truthy
+from nianbao.report.expr.runtime import truthy
 from nianbao.report.model import Rule, Template
 from nianbao.report.template import template_dirs
 from nianbao.store.draft import Draft
@@ -118,7 +118,7 @@ def load_pack(name_or_path: str, template: Template) -> Pack:
             if not isinstance(raw.get(key), str):
                 raise TemplateError(f"{where}:缺少 {key}")
         rule = Rule(
-            id=iid, severity="warning", section=raw.get("section", "auto"), title=raw.get("title", iid),
+            id=iid, severity="warning", section=raw.get("section", "auto"), title=str(raw.get("title", iid)),
             check=raw["check"], message=raw["message"], when=raw.get("when"),
             needs_previous=bool(raw.get("needs_previous", False)),
         )
@@ -148,7 +148,8 @@ def _one(item: Item, ctx: Context, draft: Draft, has_previous: bool) -> Result:
         return Result(rule.id, rule.title, OK, item.points, Decimal(0), ())
     times = Decimal(len(failed))
     if item.per is not None:
-        times = Decimal(str(num(item.per(ctx, {}))))
+        per = item.per(ctx, {})
+        times = Decimal(str(per if isinstance(per, (int, Decimal)) else 0))
     return Result(rule.id, rule.title, DEDUCT, item.points, item.points * times, tuple(f.message for f in failed))
 
 

@@ -17,7 +17,7 @@ from nianbao.report.expr.compiler import Context, _compare
 from nianbao.report.expr.functions import format_signed, format_value
 from nianbao.report.expr.prose import Mention
 from nianbao.report.expr.runtime import truthy as _truthy
-from nianbao.report.template import META_SECTION, CellRef, Column, MetaField, NarrativeField, Row, Section, Table
+from nianbao.report.model import META_SECTION, CellRef, Column, MetaField, NarrativeField, Row, Section, Table, Template
 from nianbao.store.draft import Acknowledgement, Draft
 
 ERROR = "error"
@@ -95,7 +95,7 @@ def computed_values(draft: Draft) -> dict[tuple[str, str, str], object]:
     return {(c.table, c.row, c.col): ctx.cell((c.table, c.row, c.col)) for c in draft.template.all_cells}
 
 
-def _binding_key(env: dict) -> str:
+def _binding_key(env: dict[str, Any]) -> str:
     """A stable text naming which binding of a rule a finding is for, e.g. "c=natural"."""
     parts = []
     for name, v in env.items():
@@ -112,22 +112,22 @@ def _binding_key(env: dict) -> str:
     return ";".join(parts)
 
 
-def _section_of(rule, env: dict, cells: list, template) -> str:
+def _section_of(rule: Any, env: dict[str, Any], cells: list[tuple[str, str, str]], template: Template) -> str:
     if rule.section != "auto":
-        return rule.section
+        return str(rule.section)
     for v in env.values():
         if isinstance(v, NarrativeField):
-            return v.section_id
+            return str(v.section_id)
         if isinstance(v, Table):
-            return v.section_id
+            return str(v.section_id)
         if isinstance(v, CellRef):
-            return template.tables[v.table].section_id
+            return str(template.tables[v.table].section_id)
     if cells:
         return template.tables[cells[0][0]].section_id
     return template.sections[0].id if template.sections else META_SECTION
 
 
-def _fields_of(env: dict, section: str, template) -> tuple[str, ...]:
+def _fields_of(env: dict[str, Any], section: str, template: Template) -> tuple[str, ...]:
     keys = [v.key for v in env.values() if isinstance(v, NarrativeField)]
     if keys:
         return tuple(keys)
@@ -135,10 +135,10 @@ def _fields_of(env: dict, section: str, template) -> tuple[str, ...]:
     return tuple(f.key for f in s.fields) if s else ()
 
 
-def _bindings(compiled, ctx):
-    envs = [{}]
+def _bindings(compiled: Any, ctx: Context) -> list[dict[str, Any]]:
+    envs: list[dict[str, Any]] = [{}]
     for name, dom in compiled.bindings:
-        nxt = []
+        nxt: list[dict[str, Any]] = []
         for env in envs:
             values = dom(ctx, env)
             if not isinstance(values, (list, tuple)):
@@ -148,7 +148,7 @@ def _bindings(compiled, ctx):
     return envs
 
 
-def fingerprint(rule_id: str, key: str, message: str, values: tuple = ()) -> str:
+def fingerprint(rule_id: str, key: str, message: str, values: tuple[object, ...] = ()) -> str:
     """What an acknowledgement was given for: the rule, its binding, the message and the values
     of every cell involved, so moving a number between cells also makes it stale."""
     text = "\x00".join([rule_id, key, message, *map(str, values)])
@@ -226,7 +226,10 @@ def _run_rule(
     return found
 
 
-def _finding(rule, ctx, env, lhs, rhs, diff, template, acks) -> Finding:
+def _finding(
+    rule: Any, ctx: Context, env: dict[str, Any], lhs: object, rhs: object, diff: object, template: Template,
+    acks: dict[tuple[str, str], Acknowledgement],
+) -> Finding:
     touched = list(dict.fromkeys(ctx.touched))
     msg_env = {**env, "lhs": lhs, "rhs": rhs, "diff": diff}
     parts = []

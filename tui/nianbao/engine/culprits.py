@@ -16,6 +16,7 @@ makes it pass is named. Kinds, most likely first (see `Culprit`):
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +55,7 @@ class _Trial:
         self.ctx = ctx
         self.left = MAX_TRIALS
 
-    def passes(self, changes: dict[Key, object], env: dict[str, Any] | None = None) -> bool:
+    def passes(self, changes: Mapping[Key, object], env: dict[str, Any] | None = None) -> bool:
         if self.left <= 0:
             return False
         self.left -= 1
@@ -131,7 +132,7 @@ def _sibling_failures(rule: Any, env: dict[str, Any], ctx: Context, diff: int) -
     envs: list[dict[str, Any]] = [{}]
     try:
         for name, dom in compiled.bindings:
-            nxt = []
+            nxt: list[dict[str, Any]] = []
             for e in envs:
                 values = dom(probe, e)
                 nxt.extend({**e, name: v} for v in (values if isinstance(values, (list, tuple)) else [values]))
