@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from nianbao import __version__
 from nianbao.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, NianbaoError, os_reason
@@ -182,7 +183,7 @@ def _finding_json(f, template) -> dict:
     }
 
 
-def _culprits_json(f) -> list[dict]:
+def _culprits_json(f: Any) -> list[dict[str, str]]:
     """The likely slips behind a failing finding, most likely first (see engine/culprits.py)."""
     return [{"cell": str(c.cell), "kind": c.kind, "reason": c.reason} for c in f.culprits]
 
@@ -207,7 +208,7 @@ def cmd_check(args) -> int:
                     previous = None
                     notes.append(f"上年草稿无法读取,跳过跨年度检查:{exc}")
             notes += draft.notes()
-            matched: list = []
+            matched: list[Any] = []
             findings = check(draft, previous, matched=matched)
             assessment = _assessment(args.assess, draft, previous) if args.assess else None
         except NianbaoError as exc:
@@ -243,7 +244,7 @@ def cmd_check(args) -> int:
     return worst
 
 
-def _assessment(name: str, draft, previous) -> dict:
+def _assessment(name: str, draft: Any, previous: Any) -> dict[str, object]:
     """The assessment pack's expected deductions for one draft, as a JSON-ready dict."""
     from nianbao.engine.assess import assess, load_pack, results_json
 
@@ -251,7 +252,7 @@ def _assessment(name: str, draft, previous) -> dict:
     return results_json(pack, assess(pack, draft, previous))
 
 
-def _print_assessment(out, assessment: dict) -> None:
+def _print_assessment(out: Any, assessment: dict[str, Any]) -> None:
     from rich.table import Table
     from rich.text import Text
 

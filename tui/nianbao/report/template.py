@@ -11,6 +11,7 @@ import re
 import tomllib
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from nianbao.errors import TemplateError, os_reason
 from nianbao.report import migrate
@@ -115,7 +116,7 @@ def _table_from(d: dict, path: str) -> Table:
     )
 
 
-def _scopes_of(r: dict, rid: str, path: str) -> tuple[tuple[str, str, str], ...]:
+def _scopes_of(r: dict[str, Any], rid: str, path: str) -> tuple[tuple[str, str, str], ...]:
     """A rule's [[rules.scopes]]: each a label and either `value` (an expression the stated
     figure may equal instead) or `test` (a condition under which it counts something else)."""
     raw = r.get("scopes", [])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from nianbao.errors import TemplateError
 from nianbao.report.expr import functions as F
@@ -145,7 +146,7 @@ class CompiledRule:
     uses_prev: bool = False
     # other plausible scopes of a stated figure: [(label, "value" | "test", fn)]; a failing binding
     # whose lhs equals a "value" scope, or for which a "test" scope holds, is not a finding
-    scopes: list = field(default_factory=list)
+    scopes: list[tuple[str, str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -199,7 +200,7 @@ class Compiler:
             except ExprError as exc:  # positions inside {…} are relative to the placeholder
                 raise self._error(rule, "message", rule.message, ExprError(exc.message, pos + exc.pos)) from None
             message.append((kind, fn))
-        scopes = []
+        scopes: list[tuple[str, str, Any]] = []
         for label, kind, src in getattr(rule, "scopes", ()):
             try:
                 fn = self._node(parse(src), scope)
@@ -459,7 +460,7 @@ class Compiler:
             impl = spec.impl
             return lambda ctx, env: impl(ctx, *flags)
         if spec.kind == "pattern":  # the patterns must be literal strings, compiled now
-            nodes: list = []
+            nodes: list[Any] = []
             for i, a in enumerate(args):
                 if i not in spec.patterns:
                     nodes.append(self._node(a, scope))
@@ -564,7 +565,7 @@ def _dry_run(template: Template) -> None:
                 for env in envs[:50]:
                     if compiled.when is None or truthy(compiled.when(ctx, env)):
                         compiled.body(ctx, env)
-                        for _label, _kind, scope_fn in compiled.scopes:
+                        for _label, _kind, scope_fn in rule.compiled.scopes:  # type: ignore[attr-defined]
                             scope_fn(ctx, env)
                         msg_env = {**env, "lhs": None, "rhs": None, "diff": None}
                         for kind, part in compiled.message:

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from nianbao.report.expr import prose
 from nianbao.report.expr.runtime import EvalError, num
@@ -98,19 +99,19 @@ def _breakdowns(ctx, text) -> list[dict]:
     return prose.breakdowns(_norm(ctx, text))
 
 
-def _mentions(ctx, text, regex) -> list[prose.Mention]:
+def _mentions(ctx: Any, text: object, regex: re.Pattern[str]) -> list[prose.Mention]:
     return prose.mentions(_norm(ctx, text), regex)
 
 
-def _said(ctx, text, regex, unless) -> list[str]:
+def _said(ctx: Any, text: object, regex: re.Pattern[str], unless: re.Pattern[str]) -> list[str]:
     return prose.said(_norm(ctx, text), regex, unless)
 
 
-def _reused_share(ctx, text, previous, boilerplate) -> int:
+def _reused_share(ctx: Any, text: object, previous: object, boilerplate: re.Pattern[str]) -> int:
     return prose.reused(_norm(ctx, text), _norm(ctx, previous), boilerplate)[0]
 
 
-def _reused_excerpt(ctx, text, previous, boilerplate) -> str:
+def _reused_excerpt(ctx: Any, text: object, previous: object, boilerplate: re.Pattern[str]) -> str:
     return prose.excerpt(prose.reused(_norm(ctx, text), _norm(ctx, previous), boilerplate)[1])
 
 
