@@ -95,3 +95,18 @@ def test_check_json_carries_culprits(tmp_path, capsys):
     assert e2["culprits"] == [
         {"cell": "t3.new.natural", "kind": "swap", "reason": "可能是 自然人/本年新收政府信息公开申请数量 的数字颠倒了:填的是 12,应为 21"}
     ]
+
+
+def test_the_session_names_the_cell_the_clerk_changed_last(tmp_path):
+    from nianbao.editing.session import Session
+    from nianbao.store.draft import save_draft
+
+    path = tmp_path / "d.toml"
+    save_draft(sample(), path)
+    s = Session.open(path)
+    s.set_value(("t3", "new", "natural"), 4)
+    s.set_value(("t3", "open", "natural"), 4)
+    s.set_value(("t3", "partial", "natural"), 2)  # the slip: 2 too many
+    e2 = next(f for f in s.findings if f.rule == "E2" and f.key == "c=natural")
+    assert (str(e2.culprits[0].cell), e2.culprits[0].kind) == ("t3.partial.natural", "last_edit")
+    assert e2.culprits[0].reason == "可能是刚修改的 自然人/部分公开 多填了 2"
