@@ -80,7 +80,10 @@ def test_w10b_text_copied_from_last_year():
     w10b = of(found, "W10b")
     assert len(w10b) == 8
     assert w10b[0].key == "f=s1.active"
-    assert w10b[0].message == "“一、总体情况”的“(一)主动公开”与上年报告的相似度为100%,可能照搬了上年的文字"
+    assert w10b[0].message == (
+        "“一、总体情况”的“(一)主动公开”有100%的句子与上年报告相同(不计年份、日期和数字),可能照搬了上年的文字:"
+        "“全年通过门户网站主动公开信息300条。”、“其中政府信息公开指南1条,政策文件19条,政府信…”"
+    )  # issue 13: the share of sentences reused, and which sentences
     assert w10b[0].fields == ("s1.active",)
     prev.texts["s1.active"] = "全年在政府网站发布各类信息合计一百余条,涵盖机构职能、政策文件、监督检查与应急科普。"
     assert "f=s1.active" not in {f.key for f in of(check(sample(), previous=prev), "W10b")}
@@ -241,8 +244,11 @@ def test_w7_published_after_the_deadline(org_type, date, fires):
     found = of(check(d), "W7")
     assert bool(found) is fires
     if fires:
-        deadline = "2025-01-31" if org_type.endswith("部门") else "2025-03-31"
-        assert found[0].message == f"发布日期{date.isoformat()}晚于期限{deadline}(人民政府部门须在次年1月31日前公布)"
+        if org_type.endswith("部门"):
+            deadline, reason = "2025-01-31", "人民政府部门须在次年1月31日前公布"
+        else:  # issue 13: a people's government's message quotes its own deadline
+            deadline, reason = "2025-03-31", "人民政府的本级年度报告须在次年3月31日前公布"
+        assert found[0].message == f"发布日期{date.isoformat()}晚于期限{deadline}({reason})"
         assert found[0].section == "meta"
 
 

@@ -275,6 +275,10 @@ def test_older_drafts_migrate_on_load_and_with_the_cli(tmp_path, monkeypatch, ca
                 row["id"] = "carried_over"
     for rule in data["rules"]:
         rule["check"] = rule["check"].replace("carried,", "carried_over,")
+        for scope in rule.get("scopes", []):  # the rules' other scopes name rows too
+            for k in ("value", "test"):
+                if k in scope:
+                    scope[k] = scope[k].replace("carried,", "carried_over,")
     data["carry"]["rows"] = [["t3.next_year", "t3.carried_over"]]
     data["migrations"] = [{"from_version": 1, "to_version": 2, "steps": [
         {"op": "rename", "from": "tables.t3.carried", "to": "tables.t3.carried_over"}]}]

@@ -26,6 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("drafts", nargs="+", metavar="draft", help="一个或多个草稿文件")
     p.add_argument("--json", action="store_true", help="以 JSON 输出,便于程序处理(格式见 docs/cli-json.md)")
     p.add_argument("--previous", metavar="上年草稿", help="上年的草稿(启用跨年度检查;默认用草稿中 previous 指定的文件)")
+    p.add_argument("--assess", metavar="规则包", help="同时做评估预检,如 generic(schema/assessments/ 中的规则包),列出每项预计扣分")
 
 
 @dataclass
@@ -37,6 +38,8 @@ class Report:
     draft: Draft | None = None
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    matched: list[Any] = field(default_factory=list)  # stated figures that matched another scope
+    assessment: dict[str, Any] | None = None  # the --assess pack's expected deductions
 
     @property
     def usable(self) -> bool:
@@ -48,7 +51,7 @@ class Report:
         return counts(self.findings)
 
 
-def check_one(name: str, previous_name: str | None) -> Report:
+def check_one(name: str, previous_name: str | None, assess: str | None = None) -> Report:
     from nianbao.engine.checks import check
     from nianbao.store.draft import DraftError, load_draft, load_previous
 
@@ -65,14 +68,24 @@ def check_one(name: str, previous_name: str | None) -> Report:
                 previous = None
                 notes.append(f"上年草稿无法读取,跳过跨年度检查:{exc}")
         notes += draft.notes()
-        findings = check(draft, previous)
+        matched: list[Any] = []
+        findings = check(draft, previous, matched=matched)
+        assessment = _assessment(assess, draft, previous) if assess else None
     except NianbaoError as exc:
         return Report(name, error=str(exc))
-    return Report(name, draft=draft, findings=findings, notes=notes)
+    return Report(name, draft=draft, findings=findings, notes=notes, matched=matched, assessment=assessment)
+
+
+def _assessment(name: str, draft: Draft, previous: Draft | None) -> dict[str, Any]:
+    """The assessment pack's expected deductions for one draft, as a JSON-ready dict."""
+    from nianbao.engine.assess import assess, load_pack, results_json
+
+    pack = load_pack(name, draft.template)
+    return results_json(pack, assess(pack, draft, previous))
 
 
 def run(args: argparse.Namespace) -> int:
-    reports = [check_one(name, args.previous) for name in args.drafts]
+    reports = [check_one(name, args.previous, args.assess) for name in args.drafts]
     if args.json:
         print(json.dumps(json_document(reports), ensure_ascii=False, indent=2))
     else:
@@ -108,6 +121,8 @@ def report_json(r: Report) -> dict[str, Any]:
         "warnings": warnings,
         "notes": r.notes,
         "findings": [finding_json(f) for f in r.findings],
+        "scopes_matched": [{"rule": m.rule, "key": m.key, "scope": m.scope, "text": m.excerpt} for m in r.matched],
+        **({"assessment": r.assessment} if r.assessment is not None else {}),
     }
 
 
@@ -159,8 +174,12 @@ def print_reports(reports: list[Report]) -> None:
         title = f"{r.file}:{draft.org_name or '(未填机关)'} {draft.year or ''}年"
         for note in r.notes:
             out.print(Text(f"注意:{note}", style="yellow"))
+        for m in r.matched:
+            out.print(Text(f"说明:{m.rule} 正文“{m.excerpt}”按“{m.scope}”口径与表格一致,不提醒", style="dim"), soft_wrap=True)
         if not r.findings:
             out.print(Text(f"✓ {title}:没有发现问题", style="green"))
+            if r.assessment is not None:
+                _print_assessment(out, r.assessment)
             continue
         table = Table(title=title, title_justify="left", show_lines=False, expand=False)
         table.add_column("规则", no_wrap=True)
@@ -178,6 +197,29 @@ def print_reports(reports: list[Report]) -> None:
         out.print(table)
         errors, warnings = r.counts()
         out.print(Text(f"{errors} 个错误,{warnings} 个提醒", style="bold red" if errors else "bold yellow"))
+        if r.assessment is not None:
+            _print_assessment(out, r.assessment)
+
+
+def _print_assessment(out: Any, assessment: dict[str, Any]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from nianbao.engine.assess import STATUS_LABEL
+
+    table = Table(title=f"评估预检:{assessment['name']}", title_justify="left", expand=False)
+    table.add_column("项目", no_wrap=True)
+    table.add_column("结果", no_wrap=True)
+    table.add_column("预计扣分", justify="right", no_wrap=True)
+    table.add_column("说明", overflow="fold")
+    styles = {"deduct": "red", "ok": "green", "undecided": "yellow", "skipped": "dim"}
+    for item in assessment["items"]:
+        table.add_row(
+            f"{item['id']} {item['title']}", Text(STATUS_LABEL[item["status"]], style=styles[item["status"]]),
+            item["deduction"], ";".join(item["messages"]),
+        )
+    out.print(table)
+    out.print(Text(f"预计共扣 {assessment['total_deduction']} 分(以评估机关的实际评分为准)", style="bold"))
 
 
 COMMAND = SubCommand(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nianbao.engine.checks import ERROR, Finding, check, context_for, counts
+from nianbao.report.model import CellRef
 from nianbao.store.draft import (
     Acknowledgement,
     Draft,
@@ -44,6 +45,7 @@ class Session:
         self.dirty = False
         self.generation = 0  # bumps on every change; autosave compares it
         self.findings: list[Finding] = []
+        self.last_changed: CellRef | None = None  # the cell edited last: named first among culprits
         self.previous_note = ""
         # This session's recovery file; None until the first autosave picks a free name
         # (another session's or a deferred recovery file is never overwritten).
@@ -124,12 +126,13 @@ class Session:
 
     def recheck(self) -> None:
         self._ctx = context_for(self.draft, self.previous)
-        self.findings = check(self.draft, self.previous, self._ctx)
+        self.findings = check(self.draft, self.previous, self._ctx, last_changed=self.last_changed)
 
     def set_value(self, key, value) -> bool:
         if self.draft.values.get(key) == value and (value is not None or key not in self.draft.values):
             return False
         self.draft.set_value(key, value)
+        self.last_changed = CellRef(*key)
         self._changed()
         return True
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from nianbao.engine.checks import computed_values
 from nianbao.report.model import Template
 from nianbao.store.draft import Draft, new_draft
@@ -23,6 +25,6 @@ def carry_forward(previous: Draft, template: Template, year: int | None = None) 
             if (tr, col.id) not in template.tables[tt].cell_set or template.tables[tt].is_derived(tr, col.id):
                 continue
             value = last.get((st, sr, col.id))
-            if value is not None:
+            if isinstance(value, (int, Decimal)):
                 draft.values[(tt, tr, col.id)] = value
     return draft

@@ -7,13 +7,17 @@ It is cheap enough to run on every keystroke (see bench/).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any
 
+from nianbao.engine.culprits import culprits_for
+from nianbao.engine.figures import texts_for_checks
 from nianbao.report.expr.compiler import Context, _compare
 from nianbao.report.expr.functions import format_signed, format_value
+from nianbao.report.expr.prose import Mention
 from nianbao.report.expr.runtime import truthy as _truthy
-from nianbao.report.template import META_SECTION, CellRef, Column, MetaField, NarrativeField, Row, Section, Table
+from nianbao.report.model import META_SECTION, CellRef, Column, MetaField, NarrativeField, Row, Section, Table, Template
 from nianbao.store.draft import Acknowledgement, Draft
 
 ERROR = "error"
@@ -64,9 +68,25 @@ class Finding:
         return self.acknowledged is None
 
 
+@dataclass(frozen=True)
+class ScopeMatch:
+    """A stated figure that passed because it counts another plausible scope (e.g. 新收+上年结转)."""
+
+    rule: str
+    key: str
+    scope: str  # the scope's label in the template
+    excerpt: str  # the sentence (or binding) it was found in
+
+
 def context_for(draft: Draft, previous: Draft | None = None) -> Context:
-    prev = Context(previous.template, previous.values, previous.meta, previous.texts) if previous else None
-    return Context(draft.template, draft.values, draft.meta, draft.texts, prev)
+    """The values rules read; bound figures in texts resolved to their cells' current values."""
+    prev = None
+    if previous is not None:
+        prev = Context(previous.template, previous.values, previous.meta, previous.texts)
+        prev.texts = texts_for_checks(previous.texts, prev)
+    ctx = Context(draft.template, draft.values, draft.meta, draft.texts, prev)
+    ctx.texts = texts_for_checks(draft.texts, ctx)
+    return ctx
 
 
 def computed_values(draft: Draft) -> dict[tuple[str, str, str], object]:
@@ -75,7 +95,7 @@ def computed_values(draft: Draft) -> dict[tuple[str, str, str], object]:
     return {(c.table, c.row, c.col): ctx.cell((c.table, c.row, c.col)) for c in draft.template.all_cells}
 
 
-def _binding_key(env: dict) -> str:
+def _binding_key(env: dict[str, Any]) -> str:
     """A stable text naming which binding of a rule a finding is for, e.g. "c=natural"."""
     parts = []
     for name, v in env.items():
@@ -83,6 +103,8 @@ def _binding_key(env: dict) -> str:
             parts.append(f"{name}={v.key}")
         elif isinstance(v, (Column, Row, Table, Section, MetaField)):
             parts.append(f"{name}={v.id}")
+        elif isinstance(v, Mention):
+            parts.append(f"{name}={v.value}")
         elif isinstance(v, dict):  # a record from breakdowns()
             parts.append(f"{name}={v.get('text', '')}")
         else:
@@ -90,22 +112,22 @@ def _binding_key(env: dict) -> str:
     return ";".join(parts)
 
 
-def _section_of(rule, env: dict, cells: list, template) -> str:
+def _section_of(rule: Any, env: dict[str, Any], cells: list[tuple[str, str, str]], template: Template) -> str:
     if rule.section != "auto":
-        return rule.section
+        return str(rule.section)
     for v in env.values():
         if isinstance(v, NarrativeField):
-            return v.section_id
+            return str(v.section_id)
         if isinstance(v, Table):
-            return v.section_id
+            return str(v.section_id)
         if isinstance(v, CellRef):
-            return template.tables[v.table].section_id
+            return str(template.tables[v.table].section_id)
     if cells:
         return template.tables[cells[0][0]].section_id
     return template.sections[0].id if template.sections else META_SECTION
 
 
-def _fields_of(env: dict, section: str, template) -> tuple[str, ...]:
+def _fields_of(env: dict[str, Any], section: str, template: Template) -> tuple[str, ...]:
     keys = [v.key for v in env.values() if isinstance(v, NarrativeField)]
     if keys:
         return tuple(keys)
@@ -113,10 +135,10 @@ def _fields_of(env: dict, section: str, template) -> tuple[str, ...]:
     return tuple(f.key for f in s.fields) if s else ()
 
 
-def _bindings(compiled, ctx):
-    envs = [{}]
+def _bindings(compiled: Any, ctx: Context) -> list[dict[str, Any]]:
+    envs: list[dict[str, Any]] = [{}]
     for name, dom in compiled.bindings:
-        nxt = []
+        nxt: list[dict[str, Any]] = []
         for env in envs:
             values = dom(ctx, env)
             if not isinstance(values, (list, tuple)):
@@ -126,14 +148,44 @@ def _bindings(compiled, ctx):
     return envs
 
 
-def fingerprint(rule_id: str, key: str, message: str, values: tuple = ()) -> str:
+def fingerprint(rule_id: str, key: str, message: str, values: tuple[object, ...] = ()) -> str:
     """What an acknowledgement was given for: the rule, its binding, the message and the values
     of every cell involved, so moving a number between cells also makes it stale."""
     text = "\x00".join([rule_id, key, message, *map(str, values)])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _run_rule(rule, ctx: Context, draft: Draft, acks: dict) -> list[Finding]:
+def _other_scope(compiled: Any, ctx: Context, env: dict[str, Any], lhs: object) -> str | None:
+    """The label of another plausible scope the failing binding's figure counts, if any."""
+    if not compiled.scopes:
+        return None
+    saved = ctx.touched
+    ctx.touched = []
+    try:
+        for label, kind, fn in compiled.scopes:
+            v = fn(ctx, env)
+            if kind == "test" and _truthy(v):
+                return str(label)
+            if kind == "value" and lhs is not None and _compare("==", lhs, v):
+                return str(label)
+        return None
+    finally:
+        ctx.touched = saved
+
+
+def _excerpt(env: dict[str, Any]) -> str:
+    for v in env.values():
+        if isinstance(v, Mention):
+            return v.sentence
+        if isinstance(v, dict) and "text" in v:
+            return str(v["text"])
+    return _binding_key(env)
+
+
+def _run_rule(
+    rule: Any, ctx: Context, draft: Draft, acks: dict[tuple[str, str], Acknowledgement],
+    last_changed: CellRef | None = None, matched: list[ScopeMatch] | None = None,
+) -> list[Finding]:
     compiled = rule.compiled
     template = draft.template
     found: list[Finding] = []
@@ -153,19 +205,31 @@ def _run_rule(rule, ctx: Context, draft: Draft, acks: dict) -> list[Finding]:
                         diff = (lhs or 0) - (rhs or 0)
         else:
             ok = _truthy(compiled.body(ctx, env))
+        if not ok and (scope := _other_scope(compiled, ctx, env, lhs)) is not None:
+            if matched is not None:
+                matched.append(ScopeMatch(rule.id, _binding_key(env), scope, _excerpt(env)))
+            ok = True
         if ok:
             any_ok = True
             continue
         if compiled.quant == "any":
             continue
-        found.append(_finding(rule, ctx, env, lhs, rhs, diff, template, acks))
+        finding = _finding(rule, ctx, env, lhs, rhs, diff, template, acks)
+        if diff:
+            hints = culprits_for(rule, env, ctx, finding, last_changed)
+            if hints:
+                finding = replace(finding, culprits=hints)
+        found.append(finding)
     if compiled.quant == "any" and not any_ok:
         ctx.touched = []
         found.append(_finding(rule, ctx, {}, None, None, None, template, acks))
     return found
 
 
-def _finding(rule, ctx, env, lhs, rhs, diff, template, acks) -> Finding:
+def _finding(
+    rule: Any, ctx: Context, env: dict[str, Any], lhs: object, rhs: object, diff: object, template: Template,
+    acks: dict[tuple[str, str], Acknowledgement],
+) -> Finding:
     touched = list(dict.fromkeys(ctx.touched))
     msg_env = {**env, "lhs": lhs, "rhs": rhs, "diff": diff}
     parts = []
@@ -205,10 +269,16 @@ def _finding(rule, ctx, env, lhs, rhs, diff, template, acks) -> Finding:
     )
 
 
-def check(draft: Draft, previous: Draft | None = None, ctx: Context | None = None) -> list[Finding]:
+def check(
+    draft: Draft, previous: Draft | None = None, ctx: Context | None = None, *,
+    last_changed: CellRef | None = None, matched: list[ScopeMatch] | None = None,
+) -> list[Finding]:
     """All findings of the draft, in template order of rules and bindings. Never raises.
 
     Pass `ctx` (from `context_for`) to keep the values it computed, e.g. the totals to show.
+    `last_changed` (the cell the clerk edited last) is named first among a failing rule's
+    culprits when it is one of the rule's cells. Pass a list as `matched` to learn which stated
+    figures passed because they count another plausible scope (see ScopeMatch).
     """
     ctx = ctx or context_for(draft, previous)
     acks = {(a.rule, a.key): a for a in draft.acks}
@@ -217,7 +287,7 @@ def check(draft: Draft, previous: Draft | None = None, ctx: Context | None = Non
         if rule.needs_previous and previous is None:
             continue
         try:
-            findings.extend(_run_rule(rule, ctx, draft, acks))
+            findings.extend(_run_rule(rule, ctx, draft, acks, last_changed, matched))
         except Exception as exc:  # a template bug must not take the clerk's work down with it
             findings.append(
                 Finding(rule.id, ERROR, rule.section if rule.section != "auto" else META_SECTION, rule.title,

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from nianbao.engine.checks import computed_values
+from nianbao.engine.figures import resolve
 from nianbao.report.template import Block, Section, Table
 from nianbao.report.values import format_cell
 from nianbao.store.draft import Draft
@@ -203,7 +204,8 @@ def render_markdown(draft: Draft, tables: str = "pipe") -> str:
         for field in section.fields:
             if labelled:
                 parts.append("### " + escape_inline(field.label))
-            parts += paragraphs(draft.texts.get(field.key, ""))
+            text = resolve(draft.texts.get(field.key, ""), template, values.get)  # bound figures
+            parts += paragraphs(text)
         for tid in section.tables:
             parts += _table_parts(template.tables[tid], values, tables, titled=len(section.tables) > 1)
     return "\n\n".join(parts) + "\n"

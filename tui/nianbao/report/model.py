@@ -186,6 +186,8 @@ class Rule:
     message: str
     when: str | None = None
     needs_previous: bool = False
+    # other plausible scopes of a stated figure: (label, "value" | "test", expression)
+    scopes: tuple[tuple[str, str, str], ...] = ()
     compiled: CompiledRule | None = field(default=None, repr=False, compare=False)  # set by compile_template
 
 

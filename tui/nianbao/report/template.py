@@ -122,6 +122,23 @@ def _table_from(d: dict[str, Any], path: str) -> Table:
     )
 
 
+def _scopes_of(r: dict[str, Any], rid: str, path: str) -> tuple[tuple[str, str, str], ...]:
+    """A rule's [[rules.scopes]]: each a label and either `value` (an expression the stated
+    figure may equal instead) or `test` (a condition under which it counts something else)."""
+    raw = r.get("scopes", [])
+    if not isinstance(raw, list):
+        raise TemplateError(f"模板 {path}:规则 {rid} 的 scopes 应写成 [[rules.scopes]] 表数组")
+    out: list[tuple[str, str, str]] = []
+    for i, s in enumerate(raw, 1):
+        if not isinstance(s, dict) or not isinstance(s.get("label"), str):
+            raise TemplateError(f"模板 {path}:规则 {rid} 的第 {i} 个 scopes 缺少 label")
+        kinds = [k for k in ("value", "test") if k in s]
+        if len(kinds) != 1 or not isinstance(s[kinds[0]], str):
+            raise TemplateError(f"模板 {path}:规则 {rid} 的 scopes“{s['label']}”应写 value 或 test 其中之一(表达式)")
+        out.append((s["label"], kinds[0], s[kinds[0]]))
+    return tuple(out)
+
+
 def parse_template(data: dict[str, Any], path: str = "<模板>") -> Template:
     """Build and validate a Template from parsed TOML; compiles every rule and formula."""
     head = data.get("template")
@@ -188,6 +205,7 @@ def parse_template(data: dict[str, Any], path: str = "<模板>") -> Template:
             raise TemplateError(f"模板 {path}:规则 {rid} 的 section “{section}”不存在")
         rules.append(
             Rule(
+                scopes=_scopes_of(r, rid, path),
                 id=rid,
                 severity=severity,
                 section=section,

@@ -44,6 +44,7 @@ class EditorScreen(DraftFiles, Screen):
         Binding("ctrl+s", "after_typing('save')", "保存", show=False, id="draft.save_ctrl", priority=True),
         Binding("f3", "after_typing('save_as')", "另存为", show=False, id="draft.save_as", priority=True),
         Binding("f4", "after_typing('external_edit')", "外部编辑", id="text.external", priority=True),
+        Binding("ctrl+t", "after_typing('insert_figure')", "插入数字", show=False, id="text.figure", priority=True),
         Binding("f5", "after_typing('toggle_direction')", "方向", id="grid.direction", priority=True),
         Binding("f6", "after_typing('export')", "导出", id="export.markdown", priority=True),
         Binding("f7", "after_typing('accept_warning')", "接受提醒", id="warning.accept", priority=True),
@@ -84,7 +85,7 @@ class EditorScreen(DraftFiles, Screen):
         """Show F4 only in a text field and F5 only in a table: the Footer lists what matters now."""
         if action == "after_typing" and parameters:
             action = str(parameters[0])
-        if action == "external_edit":
+        if action in ("external_edit", "insert_figure"):
             return isinstance(self.focused, FieldEditor)
         if action == "toggle_direction":
             return isinstance(self.focused, TableGrid)
@@ -410,6 +411,22 @@ class EditorScreen(DraftFiles, Screen):
         for g in grids:
             g.enter_direction = new
         self.notify("回车后向右移动" if new == "right" else "回车后向下移动", timeout=2)
+
+    def action_insert_figure(self) -> None:
+        """Ctrl+T in a text: insert a cell as a bound figure that follows the table."""
+        from nianbao.app.screens.figure_picker import FigureScreen
+        from nianbao.engine.checks import computed_values
+
+        editor = self.focused if isinstance(self.focused, FieldEditor) else None
+        if editor is None:
+            return
+
+        def insert(text: str | None) -> None:
+            if text:
+                editor.insert(text)
+                editor.focus()
+
+        self.app.push_screen(FigureScreen(self.session.draft.template, computed_values(self.session.draft)), insert)
 
     def action_external_edit(self) -> None:
         editor_widget = self.focused if isinstance(self.focused, FieldEditor) else None

@@ -160,6 +160,9 @@ class CompiledRule:
     body: Fn
     message: list[tuple[str, Any]]  # [('text', str) | ('expr' | 'diff', fn)]
     uses_prev: bool = False
+    # other plausible scopes of a stated figure: [(label, "value" | "test", fn)]; a failing binding
+    # whose lhs equals a "value" scope, or for which a "test" scope holds, is not a finding
+    scopes: list[tuple[str, str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -215,8 +218,16 @@ class Compiler:
             except ExprError as exc:  # positions inside {…} are relative to the placeholder
                 raise self._error(rule, "message", rule.message, ExprError(exc.message, pos + exc.pos)) from None
             message.append((kind, fn))
+        scopes: list[tuple[str, str, Any]] = []
+        for label, kind, src in getattr(rule, "scopes", ()):
+            try:
+                fn = self._node(parse(src), scope)
+            except ExprError as exc:
+                raise self._error(rule, f"scopes“{label}”", src, exc) from None
+            scopes.append((label, kind, fn))
         return CompiledRule(
-            bindings, quant, when, lhs, rhs, op, body, message, uses_prev=scope.uses_prev or msg_scope.uses_prev
+            bindings, quant, when, lhs, rhs, op, body, message,
+            uses_prev=scope.uses_prev or msg_scope.uses_prev, scopes=scopes,
         )
 
     def compile_formula(self, table: Table, source: str, where: str) -> Fn:
@@ -467,17 +478,22 @@ class Compiler:
                 flags.append(a[2])
             impl = _implemented(spec)
             return lambda ctx, env: impl(ctx, *flags)
-        if spec.kind == "pattern":  # the pattern must be a literal string, compiled now
-            pat = args[1]
-            if pat[0] != "const" or not isinstance(pat[2], str):
-                raise ExprError(f"函数 {name} 的第二个参数应是字符串常量(正则表达式)", pat[1] if len(pat) > 1 else pos)
-            try:
-                regex = re.compile(pat[2])
-            except re.error as exc:
-                raise ExprError(f"正则表达式有误:{exc}", pat[1]) from None
-            text = self._node(args[0], scope)
+        if spec.kind == "pattern":  # the patterns must be literal strings, compiled now
+            nodes: list[Any] = []
+            for i, a in enumerate(args):
+                if i not in spec.patterns:
+                    nodes.append(self._node(a, scope))
+                    continue
+                if a[0] != "const" or not isinstance(a[2], str):
+                    where = "第二个" if i == 1 else f"第 {i + 1} 个"
+                    raise ExprError(f"函数 {name} 的{where}参数应是字符串常量(正则表达式)", a[1] if len(a) > 1 else pos)
+                try:
+                    regex = re.compile(a[2])
+                except re.error as exc:
+                    raise ExprError(f"正则表达式有误:{exc}", a[1]) from None
+                nodes.append(regex)
             impl = _implemented(spec)
-            return lambda ctx, env: impl(ctx, text(ctx, env), regex)
+            return lambda ctx, env: impl(ctx, *[x if isinstance(x, re.Pattern) else x(ctx, env) for x in nodes])
         compiled = [self._node(a, scope) for a in args]
         impl = _implemented(spec)
         if len(compiled) == 1:
@@ -575,6 +591,8 @@ def _dry_run(template: Template) -> None:
                 for env in envs[:50]:
                     if compiled.when is None or truthy(compiled.when(ctx, env)):
                         compiled.body(ctx, env)
+                        for _label, _kind, scope_fn in rule.compiled.scopes:  # type: ignore[attr-defined]
+                            scope_fn(ctx, env)
                         msg_env = {**env, "lhs": None, "rhs": None, "diff": None}
                         for kind, part in compiled.message:
                             if kind != "text":

@@ -11,8 +11,9 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from nianbao.report.expr import prose
 from nianbao.report.expr.runtime import EvalError, Value, num
 from nianbao.report.model import CellRef, Column, MetaField, NarrativeField, Row, Section, Table, Template
 
@@ -28,6 +29,7 @@ class FuncSpec:
     kind: str = "plain"  # plain | axis | flag | pattern
     flags: tuple[str, ...] = ()
     uses_prev: bool = False
+    patterns: tuple[int, ...] = (1,)  # kind "pattern": the arguments that are literal regexes
 
 
 def _err(msg: str) -> EvalError:
@@ -96,26 +98,25 @@ def _figure(digits: str) -> int | None:
     return int(digits) if len(digits) <= MAX_FIGURE_DIGITS else None
 
 
-_BREAKDOWN = re.compile(r"(\d+)\s*(条|件|篇|个|项)[。.,;:]?\s*其中[,:]?([^。]*)")
-_PAREN = re.compile(r"\([^)]*\)")
-
-
 def _breakdowns(ctx: Context, text: Value) -> list[dict[str, Value]]:
-    """Stated totals followed by their parts: "公开信息300条。其中指南1条,文件19条…"."""
-    out: list[dict[str, Value]] = []
-    t = _norm(ctx, text)
-    for m in _BREAKDOWN.finditer(t):
-        unit = m.group(2)
-        tail = _PAREN.sub("", m.group(3))
-        figures = [_figure(x) for x in re.findall(r"(\d+)\s*" + unit, tail)]
-        total = _figure(m.group(1))
-        parts = [f for f in figures if f is not None]
-        if len(parts) < 2 or total is None or len(parts) < len(figures):
-            continue
-        lead = t[max(0, m.start() - 10) : m.start()].split("\n")[-1]
-        lead = re.split(r"[,;:。]", lead)[-1]
-        out.append({"total": total, "parts": sum(parts), "unit": unit, "text": f"{lead}{m.group(1)}{unit}"})
-    return out
+    """Stated totals followed by the parts of one enumeration (see prose.breakdowns)."""
+    return prose.breakdowns(_norm(ctx, text))
+
+
+def _mentions(ctx: Any, text: object, regex: re.Pattern[str]) -> list[prose.Mention]:
+    return prose.mentions(_norm(ctx, text), regex)
+
+
+def _said(ctx: Any, text: object, regex: re.Pattern[str], unless: re.Pattern[str]) -> list[str]:
+    return prose.said(_norm(ctx, text), regex, unless)
+
+
+def _reused_share(ctx: Any, text: object, previous: object, boilerplate: re.Pattern[str]) -> int:
+    return prose.reused(_norm(ctx, text), _norm(ctx, previous), boilerplate)[0]
+
+
+def _reused_excerpt(ctx: Any, text: object, previous: object, boilerplate: re.Pattern[str]) -> str:
+    return prose.excerpt(prose.reused(_norm(ctx, text), _norm(ctx, previous), boilerplate)[1])
 
 
 def _shingles(text: str) -> set[str]:
@@ -280,12 +281,17 @@ FUNCTIONS: dict[str, FuncSpec] = {
     "text": FuncSpec(1, 1, _text_of),
     "prev_text": FuncSpec(1, 1, lambda ctx, x: _text_of(ctx.prev, x), uses_prev=True),
     "alltext": FuncSpec(0, 0, _alltext),
+    "prev_alltext": FuncSpec(0, 0, lambda ctx: _alltext(ctx.prev) if ctx.prev else "", uses_prev=True),
     "clean": FuncSpec(1, 1, lambda ctx, s: clean_text(_norm(ctx, s))),
     "contains": FuncSpec(2, 2, _contains),
     "matches": FuncSpec(2, 2, _matches, kind="pattern"),
     "numbers": FuncSpec(2, 2, _numbers, kind="pattern"),
     "findall": FuncSpec(2, 2, _findall, kind="pattern"),
     "breakdowns": FuncSpec(1, 1, _breakdowns),
+    "mentions": FuncSpec(2, 2, _mentions, kind="pattern"),
+    "said": FuncSpec(3, 3, _said, kind="pattern", patterns=(1, 2)),
+    "reused_share": FuncSpec(3, 3, _reused_share, kind="pattern", patterns=(2,)),
+    "reused_excerpt": FuncSpec(3, 3, _reused_excerpt, kind="pattern", patterns=(2,)),
     "similarity": FuncSpec(2, 2, _similarity),
 }
 
@@ -326,7 +332,13 @@ ATTRIBUTES: dict[type, dict[str, Callable[[Context, Value], Value]]] = {
     MetaField: {"id": lambda ctx, m: m.id, "label": lambda ctx, m: m.label},
     CellRef: {"table": lambda ctx, k: ctx.template.tables[k.table]},
     # records returned by breakdowns()
-    dict: {k: (lambda key: lambda ctx, d: d[key])(k) for k in ("total", "parts", "unit", "text")},
+    dict: {k: (lambda key: lambda ctx, d: d[key])(k) for k in ("total", "parts", "unit", "text", "overlap")},
+    # records returned by mentions()
+    prose.Mention: {
+        "value": lambda ctx, m: m.value,
+        "sentence": lambda ctx, m: m.sentence,
+        "lead": lambda ctx, m: m.lead,
+    },
 }
 
 
