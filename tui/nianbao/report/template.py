@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from nianbao.errors import TemplateError, os_reason
-from nianbao.report import migrate
+from nianbao.report import migrate, tomlsafe
 from nianbao.report.expr import compile_template
 from nianbao.report.model import (  # noqa: F401  (re-exported: the model is part of this module's face)
     META_SECTION,
@@ -28,8 +28,10 @@ from nianbao.report.model import (  # noqa: F401  (re-exported: the model is par
     Table,
     Template,
 )
+from nianbao.report.template_schema import validate_structure
 
 DEFAULT_TEMPLATE_ID = "gov-info-disclosure-2021"
+MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
 
 
 # ---------------------------------------------------------------- loading
@@ -117,6 +119,9 @@ def _table_from(d: dict, path: str) -> Table:
 
 def parse_template(data: dict, path: str = "<模板>") -> Template:
     """Build and validate a Template from parsed TOML; compiles every rule and formula."""
+    if not isinstance(data, dict):
+        raise TemplateError(f"模板 {path}:应是 TOML 表")
+    validate_structure(data, path)
     head = data.get("template")
     if not isinstance(head, dict):
         raise TemplateError(f"模板 {path}:缺少 [template] 表")
@@ -237,12 +242,21 @@ def load_template_file(path: Path) -> Template:
         raw = path.read_bytes()
     except OSError as exc:
         raise TemplateError(f"模板 {path}:无法读取({os_reason(exc)})") from None
+    if len(raw) > MAX_TEMPLATE_BYTES:
+        raise TemplateError(f"模板 {path}:文件过大(超过 {MAX_TEMPLATE_BYTES // 1024 // 1024} MB)")
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        tomlsafe.prescan(text)
+        data = tomllib.loads(text)
+        tomlsafe.check_data(data)
     except UnicodeDecodeError:
         raise TemplateError(f"模板 {path}:不是 UTF-8 编码的文本") from None
+    except tomlsafe.TomlRefused as exc:
+        raise TemplateError(f"模板 {path}" + (f" 第 {exc.line} 行" if exc.line else "") + f":{exc.reason}") from None
     except tomllib.TOMLDecodeError as exc:
         raise TemplateError(f"模板 {path}:TOML 语法错误:{exc}") from None
+    except (ValueError, RecursionError):  # e.g. an integer of more than 4,300 digits
+        raise TemplateError(f"模板 {path}:数字超出范围或嵌套过深") from None
     return parse_template(data, str(path))
 
 

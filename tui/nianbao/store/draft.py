@@ -24,6 +24,7 @@ from nianbao import __version__
 from nianbao.errors import NianbaoError, os_reason
 from nianbao.report import migrate
 from nianbao.report.template import CellRef, Template, TemplateError, load_template
+from nianbao.report.tomlsafe import TomlRefused, loads_bounded
 from nianbao.report.values import ValueProblem, check_stored
 from nianbao.store.ondisk import Stamp
 
@@ -148,7 +149,7 @@ def _where(path: str, text: str, table: str, key: str | None = None) -> str:
     return f"{path} 第 {line} 行 [{place}]" if line else f"{path} [{place}]"
 
 
-MAX_DRAFT_BYTES = 5 * 1024 * 1024  # a report is a few KB; anything this big is not a draft
+MAX_DRAFT_BYTES = 2 * 1024 * 1024  # a report is 10-50 KB; anything this big is not a draft (docs/limits.md)
 
 
 def read_text(path: Path) -> str:
@@ -224,10 +225,12 @@ def _toml_reason(reason: str) -> str:
 
 
 def parse_toml(text: str, path: str) -> dict:
+    """The parsed draft, within the limits of `tomlsafe` (docs/limits.md). Raises DraftError."""
     try:
-        return tomllib.loads(text, parse_float=Decimal)
-    except RecursionError:
-        raise DraftError(f"{path}:内容嵌套过深,不是草稿") from None
+        return loads_bounded(text)
+    except TomlRefused as exc:
+        place = f"{path} 第 {exc.line} 行" if exc.line else path
+        raise DraftError(f"{place}:{exc.reason}") from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         if "end of document" in msg and "line" not in msg:

@@ -11,16 +11,26 @@ A compiled node is ``fn(ctx, env) -> value``; `ctx` is a `Context` (one draft's 
 from __future__ import annotations
 
 import operator
-import re
 from dataclasses import dataclass, field
 
 from nianbao.errors import TemplateError
 from nianbao.report.expr import functions as F
 from nianbao.report.expr.parser import ExprError, parse, parse_message
+from nianbao.report.expr.patterns import PatternRefused, compile_pattern
 from nianbao.report.expr.runtime import EvalError, num, truthy
 from nianbao.report.model import Column, Row, Table, Template
 
 MISSING = object()
+MAX_QUANT_STEPS = 100_000  # rule bodies (all bindings, nested all/any too) one rule may run per check (docs/limits.md)
+MAX_BINDINGS = 100_000  # combinations of a rule's own all/any bindings
+
+
+def count_step(ctx: Context) -> None:
+    """One more rule body run for the current rule; refuses work beyond MAX_QUANT_STEPS."""
+    steps = ctx._cache.get("quant_steps", 0) + 1
+    if steps > MAX_QUANT_STEPS:
+        raise EvalError(f"all/any 的组合超过 {MAX_QUANT_STEPS} 种,规则无法计算")
+    ctx._cache["quant_steps"] = steps
 
 
 class Context:
@@ -287,6 +297,7 @@ class Compiler:
         def run(ctx, env):
             def walk(i, env):
                 if i == len(compiled):
+                    count_step(ctx)
                     yield _truthy(fbody(ctx, env))
                     return
                 name, dom = compiled[i]
@@ -452,9 +463,9 @@ class Compiler:
             if pat[0] != "const" or not isinstance(pat[2], str):
                 raise ExprError(f"函数 {name} 的第二个参数应是字符串常量(正则表达式)", pat[1] if len(pat) > 1 else pos)
             try:
-                regex = re.compile(pat[2])
-            except re.error as exc:
-                raise ExprError(f"正则表达式有误:{exc}", pat[1]) from None
+                regex = compile_pattern(pat[2])
+            except PatternRefused as exc:
+                raise ExprError(str(exc), pat[1]) from None
             text = self._node(args[0], scope)
             impl = spec.impl
             return lambda ctx, env: impl(ctx, text(ctx, env), regex)
@@ -503,6 +514,13 @@ def _width(s: str) -> int:
 
 def compile_template(template: Template) -> None:
     """Compile every formula and rule of a template; raises TemplateError naming the place."""
+    try:
+        _compile_template(template)
+    except RecursionError:  # the parser bounds depth; this is the last line of defence
+        raise TemplateError(f"模板 {template.path}:公式或规则嵌套过深") from None
+
+
+def _compile_template(template: Template) -> None:
     c = Compiler(template)
     for table in template.tables.values():
         for col in table.columns:
@@ -541,11 +559,19 @@ def _dry_run(template: Template) -> None:
                 raise TemplateError(f"模板 {template.path}:单元格 {'.'.join(key)} 的公式无法计算:{exc}") from None
         for rule in template.rules:
             compiled = rule.compiled
+            ctx._cache["quant_steps"] = 0
             try:
                 envs = [{}]
                 for name, dom in compiled.bindings:
-                    envs = [{**env, name: v} for env in envs for v in _as_list(dom(ctx, env))]
-                for env in envs[:50]:
+                    grown = []
+                    for env in envs:
+                        values = _as_list(dom(ctx, env))
+                        if len(grown) + len(values) > MAX_BINDINGS:
+                            raise EvalError(f"all/any 的组合超过 {MAX_BINDINGS} 种")
+                        grown.extend({**env, name: v} for v in values)
+                    envs = grown
+                for env in envs:  # all of them: a rule that asks for too much work is refused now
+                    count_step(ctx)
                     if compiled.when is None or truthy(compiled.when(ctx, env)):
                         compiled.body(ctx, env)
                         msg_env = {**env, "lhs": None, "rhs": None, "diff": None}
