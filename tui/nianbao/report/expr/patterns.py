@@ -27,27 +27,6 @@ except ImportError:  # pragma: no cover - depends on the installation
 _sre_parse: Any = importlib.import_module("re._parser")
 _sre: Any = importlib.import_module("re._constants")
 
-MAX_PATTERN_CHARS`.
-"""
-
-from __future__ import annotations
-
-import importlib
-import re
-from typing import Any
-
-try:  # linear-time matching; the fallback below is the pure-Python guard
-    import re2 as _re2  # type: ignore[import-untyped]
-except ImportError:  # pragma: no cover - depends on the installation
-    _re2 = None
-
-try:
-    from re import _constants as _sre
-    from re import _parser as _sre_parse
-except ImportError:  # pragma: no cover - Python < 3.11 named them sre_*
-    import sre_constants as _sre  # type: ignore[no-redef]
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
-
 MAX_PATTERN_CHARS = 1000
 MAX_REPEAT = 1000  # RE2's own limit for {n,m}
 MAX_NESTING = 50  # of groups
