@@ -43,7 +43,6 @@ TEMPLATE: dict[str, Any] = {
     "tables": ("list", _TABLE),
     "rules": ("list", _RULE),
     "carry": {"meta": STR_LIST, "rows": ("list", STR_LIST)},
-    "migrations": ("list", "table"),
 }
 
 _WORDS = {STR: "文字", INT: "整数", BOOL: "true 或 false", "table": "表"}

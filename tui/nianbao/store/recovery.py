@@ -13,22 +13,25 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from nianbao.errors import EXIT_OK, EXIT_UNUSABLE
+from nianbao.errors import EXIT_OK, EXIT_UNUSABLE, os_reason
 from nianbao.store.draft import Draft, DraftError, atomic_write, dumps, parse_draft, read_text, save_draft
 from nianbao.store.lock import acquire
+from nianbao.store.sidefile import is_own_regular_file, real_draft, side_file_mode
 
 
 def recovery_path(path: Path | str, number: int = 1) -> Path:
-    path = Path(path)
+    path = real_draft(path)  # one draft, one set of recovery files, whatever name opened it
     return path.with_name(f".{path.name}.recover" + ("" if number == 1 else f".{number}"))
 
 
 def recovery_files(path: Path | str) -> list[Path]:
-    """Every recovery file of the draft, the newest first."""
-    path = Path(path)
+    """Every recovery file of the draft, the newest first: only regular files of this user, so
+    a planted link to someone else's file is never offered (nor read) as this draft's work."""
+    path = real_draft(path)
     folder = path.parent if str(path.parent) else Path(".")
     pattern = re.compile(re.escape(f".{path.name}.recover") + r"(\.[0-9]{1,6})?")
     found = []
@@ -37,9 +40,9 @@ def recovery_files(path: Path | str) -> list[Path]:
     except OSError:
         return []
     for name in names:
-        if pattern.fullmatch(name):
+        if pattern.fullmatch(name) and is_own_regular_file(folder / name):
             try:
-                found.append((os.stat(folder / name).st_mtime_ns, folder / name))
+                found.append((os.lstat(folder / name).st_mtime_ns, folder / name))
             except OSError:
                 pass
     return [p for _, p in sorted(found, key=lambda x: (-x[0], str(x[1])))]
@@ -55,23 +58,27 @@ def free_recovery_path(path: Path | str) -> Path:
 
 def write_recovery(draft: Draft, path: Path | str, target: Path | None = None) -> Path:
     target = target or recovery_path(path)
-    atomic_write(target, dumps(draft).encode("utf-8"))
+    # Never wider than the draft; a link planted under the recovery name is replaced, not followed.
+    atomic_write(target, dumps(draft).encode("utf-8"), mode=side_file_mode(path), follow_links=False)
     return target
 
 
-def remove_recovery(rec: Path) -> None:
+def remove_recovery(rec: Path) -> str:
     """Remove a recovery file if it can be; one left behind (a read-only folder) is only offered
-    again, with nothing new in it, and removed then."""
+    again, with nothing new in it, and removed then. Returns why it is still there ("" if gone)."""
     try:
         rec.unlink()
-    except OSError:
-        pass
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:
+        return os_reason(exc)
+    return ""
 
 
 def is_newer(rec: Path, path: Path | str) -> bool:
     """Whether the recovery file was written after the draft was last saved."""
     try:
-        rec_time = rec.stat().st_mtime
+        rec_time = rec.lstat().st_mtime
     except OSError:
         return False
     try:
@@ -82,6 +89,8 @@ def is_newer(rec: Path, path: Path | str) -> bool:
 
 
 def read_recovery_file(rec: Path) -> Draft:
+    if rec.is_symlink():
+        raise DraftError(f"{rec}:是符号链接,不作为恢复文件读取")
     return parse_draft(read_text(rec), str(rec))
 
 
@@ -162,7 +171,7 @@ def recover_command(args) -> int:
         try:
             saved = load_draft(path)
         except DraftError as exc:  # the recovery file may be exactly what is needed now
-            print(f"注意:草稿本身无法读取,无法逐项比较:{exc}", file=os.sys.stderr)
+            print(f"注意:草稿本身无法读取,无法逐项比较:{exc}", file=sys.stderr)
     if args.discard or args.apply:
         # Changing the draft or its recovery file under a running app would lose that app's work:
         # hold the draft's lock while we do it (raises DraftLocked, exit code 2, if it is open).
@@ -173,7 +182,7 @@ def recover_command(args) -> int:
         try:
             recovered = read_recovery_file(rec)
         except DraftError as exc:
-            print(f"nianbao:恢复文件无法读取:{exc}", file=os.sys.stderr)
+            print(f"nianbao:恢复文件无法读取:{exc}", file=sys.stderr)
             unreadable += 1
             continue
         if saved is None:
@@ -192,13 +201,16 @@ def _apply_or_discard(args, path: Path, files: list[Path], saved) -> int:
     rec = files[0]
     rest = f";还有 {len(files) - 1} 个较旧的恢复文件" if len(files) > 1 else ""
     if args.discard:
-        remove_recovery(rec)
+        problem = remove_recovery(rec)
+        if problem:
+            print(f"nianbao:无法删除恢复文件 {rec}({problem}),它仍在原处", file=sys.stderr)
+            return EXIT_UNUSABLE
         print(f"已删除恢复文件 {rec}{rest}")
         return EXIT_OK
     try:
         recovered = read_recovery_file(rec)
     except DraftError as exc:
-        print(f"nianbao:恢复文件无法读取:{exc}", file=os.sys.stderr)
+        print(f"nianbao:恢复文件无法读取:{exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     diffs = differences(saved, recovered) if saved else []
     if saved is None and path.exists():  # an unreadable draft is kept aside, not overwritten

@@ -158,7 +158,10 @@ class DraftFiles:
 
             self.sync_from_widgets()
             try:
-                atomic_write(path, render_markdown(self.session.draft).encode("utf-8"))
+                from nianbao.store.sidefile import side_file_mode
+
+                text = render_markdown(self.session.draft).encode("utf-8")
+                atomic_write(path, text, mode=side_file_mode(self.session.path))  # never wider than the draft
             except OSError as exc:
                 self.notify(f"{path}:无法写入({os_reason(exc)})", severity="error", timeout=10)
                 return

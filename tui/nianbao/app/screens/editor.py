@@ -121,7 +121,10 @@ class EditorScreen(DraftFiles, Screen):
         if len(parts) == 3:
             grid = self._grid(parts[0])
             if grid is not None:
-                grid.move_to(parts)
+                try:
+                    grid.move_to(parts)
+                except KeyError:  # a resume position from the file is data, not trusted
+                    return
                 grid.focus()
 
     def _pane(self, entry: str):
