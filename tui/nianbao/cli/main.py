@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
 from nianbao import __version__
-from nianbao.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, NianbaoError, os_reason
+from nianbao.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, NianbaoError, os_reason, printable
 
 SUBCOMMANDS = ("new", "check", "render", "recover", "total", "migrate")
 
@@ -221,11 +222,17 @@ def cmd_check(args) -> int:
         results.append(entry)
         if errors and worst == EXIT_OK:
             worst = EXIT_FINDINGS
-    if args.json:
-        clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in results]
-        print(json.dumps(clean if len(clean) > 1 else clean[0], ensure_ascii=False, indent=2))
-    else:
-        _print_check(results)
+    try:
+        if args.json:
+            clean = [{k: v for k, v in r.items() if not k.startswith("_")} for r in results]
+            text = json.dumps(clean if len(clean) > 1 else clean[0], ensure_ascii=False, indent=2)
+            # JSON escapes C0 itself; C1 and DEL would reach the terminal raw.
+            print(re.sub("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]", lambda m: f"\\u{ord(m.group()):04x}", text))
+        else:
+            _print_check(results)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `check … | head`: the exit code still says what was found
+        _silence_stdout()
     return worst
 
 
@@ -236,20 +243,21 @@ def _print_check(results: list[dict]) -> None:
 
     from nianbao.engine.checks import SEVERITY_LABEL
 
-    out = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
+    out = Console(file=raw_stream(sys.stdout), highlight=False)
+    err = Console(file=raw_stream(sys.stderr), highlight=False)
+    p = printable
     for r in results:
         if not r["usable"]:
-            err.print(Text(f"✗ {r['error']}", style="bold red"), soft_wrap=True)
+            err.print(Text(p(f"✗ {r['error']}"), style="bold red"), soft_wrap=True)
             continue
         draft = r["_draft"]
-        title = f"{r['file']}:{draft.org_name or '(未填机关)'} {draft.year or ''}年"
+        title = p(f"{r['file']}:{draft.org_name or '(未填机关)'} {draft.year or ''}年")
         for note in r["notes"]:
-            out.print(Text(f"注意:{note}", style="yellow"))
+            out.print(Text(p(f"注意:{note}"), style="yellow"))
         if not r["_findings"]:
             out.print(Text(f"✓ {title}:没有发现问题", style="green"))
             continue
-        table = Table(title=title, title_justify="left", show_lines=False, expand=False)
+        table = Table(title=Text(title), title_justify="left", show_lines=False, expand=False)
         table.add_column("规则", no_wrap=True)
         table.add_column("类别", no_wrap=True)
         table.add_column("部分", no_wrap=True)
@@ -261,7 +269,7 @@ def _print_check(results: list[dict]) -> None:
             if f.acknowledged:
                 kind, style = "已接受", "dim"
             message = f.message + (f"(已接受:{f.acknowledged.reason})" if f.acknowledged else "")
-            table.add_row(f.rule, Text(kind, style=style), sections.get(f.section, "基本信息"), message)
+            table.add_row(Text(p(f.rule)), Text(kind, style=style), Text(p(sections.get(f.section, "基本信息"))), Text(p(message)))
         out.print(table)
         summary = f"{r['errors']} 个错误,{r['warnings']} 个提醒"
         out.print(Text(summary, style="bold red" if r["errors"] else "bold yellow"))
@@ -334,7 +342,75 @@ def open_app(path: str | None) -> int:
     return run_app(path)
 
 
+class _PrintableStream:
+    """stdout/stderr as the CLI writes to them: control characters from a file's content or name
+    are shown as escapes (errors.printable), never sent to the terminal. Rich output goes to the
+    raw stream (`raw_stream`) with every value made printable first."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def write(self, text: str) -> int:
+        return self.raw.write(printable(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self.raw, name)
+
+
+def raw_stream(stream):
+    return stream.raw if isinstance(stream, _PrintableStream) else stream
+
+
+def _prepare_streams() -> tuple:
+    """Never die on an encoding (a GBK or ASCII terminal, LANG=C): what cannot be encoded is
+    written as an escape. Returns the streams to put back."""
+    saved = (sys.stdout, sys.stderr)
+    for stream in saved:
+        try:
+            raw_stream(stream).reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):
+            pass
+    sys.stdout = _PrintableStream(raw_stream(sys.stdout))
+    sys.stderr = _PrintableStream(raw_stream(sys.stderr))
+    return saved
+
+
+def _silence_stdout() -> None:
+    """The reader of a pipe went away (`check --json | head`): drop the rest of the output, and
+    let the interpreter's last flush find nothing to complain about ("Exception ignored")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, raw_stream(sys.stdout).fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    saved = _prepare_streams()
+    try:
+        code = _main(argv)
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+        return code
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _needs_terminal() -> str:
+    """Why the app cannot start here ("" if it can): without a terminal it would write escape
+    codes into a file and wait for keys that never come, holding the draft's lock."""
+    try:
+        if sys.stdin.isatty() and raw_stream(sys.stdout).isatty():
+            return ""
+    except (AttributeError, ValueError, OSError):
+        pass
+    return "填写界面需要在终端中运行(标准输入或输出不是终端)。检查草稿请用 nianbao check 草稿.toml,导出请用 nianbao render"
+
+
+def _main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] in SUBCOMMANDS:
@@ -359,6 +435,9 @@ def main(argv: list[str] | None = None) -> int:
             except NianbaoError as exc:
                 _err(str(exc) + recovery_hint(args.draft))
                 return exc.exit_code
+        if problem := _needs_terminal():  # before the app takes the draft's lock
+            _err(problem)
+            return EXIT_UNUSABLE
         return open_app(args.draft)
     except NianbaoError as exc:
         from nianbao.store.lock import DraftLocked
@@ -368,6 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
+        _silence_stdout()
         return EXIT_OK
 
 
