@@ -78,7 +78,7 @@ async def test_the_app_draws_no_escapes(tmp_path):
         await pilot.pause()
         app.notify("通知" + CLIPBOARD)
         await pilot.pause()
-        for entry in range(8):
+        for _ in range(8):
             await pilot.press("f12")
             await pilot.pause()
             for widget in app.screen.query("*"):
