@@ -100,3 +100,19 @@ def test_50000_digit_narrative_is_checked_in_linear_time():
     for key in draft.texts:
         draft.texts[key] = "1" * 50_000 + "(" * 20_000 + "条。其中" + "1" * 50_000
     check(draft)
+
+
+def test_a_deep_unknown_table_within_the_limit_survives_recover_apply(tmp_path):
+    """Class 7: 500 deep was a RecursionError in deepcopy; now 500 is refused when read and
+    whatever is accepted can be saved, recovered and applied."""
+    from nianbao.store.recovery import write_recovery
+
+    header = "[" + ".".join(f"k{i}" for i in range(tomlsafe.MAX_KEY_PARTS - 2)) + "]\nx = 1\n"
+    path = tmp_path / "d.toml"
+    path.write_text(SEED_TEXT + "\n" + header, encoding="utf-8")
+    draft = load_draft(path)
+    write_recovery(draft, path)
+    r = subprocess.run([sys.executable, "-m", "nianbao", "recover", "--apply", str(path)], capture_output=True,
+                       text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    assert "k0" in path.read_text(encoding="utf-8")
