@@ -5,6 +5,7 @@ Each is small, guarded, and named after what it prevents; remove it when Textual
 
 from __future__ import annotations
 
+from rich.console import Console
 from rich.segment import Segment
 from textual import work
 from textual.command import CommandPalette
@@ -45,7 +46,7 @@ class SafeCommandPalette(CommandPalette):
 _strip_render = Strip.render
 
 
-def _render_without_controls(self: Strip, console) -> str:
+def _render_without_controls(self: Strip, console: Console) -> str:
     # Everything the app draws passes here on its way to the terminal: an org name, a narrative,
     # a file name holding ESC ] 52 (a clipboard write) or \x9b would otherwise reach the terminal
     # as a command. Control characters take no cell, so removing them keeps the layout.

@@ -12,6 +12,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Any, TextIO, cast
 
 from nianbao import __version__
 from nianbao.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, NianbaoError, os_reason, printable
@@ -300,7 +301,7 @@ def cmd_render(args) -> int:
 
 def cmd_total(args) -> int:
     from nianbao.engine.aggregate import add_up
-    from nianbao.report.template import CellRef
+    from nianbao.report.model import CellRef
     from nianbao.store.draft import load_draft, save_draft
     from nianbao.store.lock import holder
     from nianbao.store.recovery import is_newer, recovery_files
@@ -368,21 +369,21 @@ class _PrintableStream:
     are shown as escapes (errors.printable), never sent to the terminal. Rich output goes to the
     raw stream (`raw_stream`) with every value made printable first."""
 
-    def __init__(self, raw):
+    def __init__(self, raw: TextIO) -> None:
         self.raw = raw
 
     def write(self, text: str) -> int:
-        return self.raw.write(printable(text))
+        return int(self.raw.write(printable(text)))
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self.raw, name)
 
 
-def raw_stream(stream):
+def raw_stream(stream: Any) -> Any:
     return stream.raw if isinstance(stream, _PrintableStream) else stream
 
 
-def _prepare_streams() -> tuple:
+def _prepare_streams() -> tuple[Any, Any]:
     """Never die on an encoding (a GBK or ASCII terminal, LANG=C): what cannot be encoded is
     written as an escape. Returns the streams to put back."""
     saved = (sys.stdout, sys.stderr)
@@ -391,8 +392,8 @@ def _prepare_streams() -> tuple:
             raw_stream(stream).reconfigure(errors="backslashreplace")
         except (AttributeError, ValueError, OSError):
             pass
-    sys.stdout = _PrintableStream(raw_stream(sys.stdout))
-    sys.stderr = _PrintableStream(raw_stream(sys.stderr))
+    sys.stdout = cast(TextIO, _PrintableStream(raw_stream(sys.stdout)))
+    sys.stderr = cast(TextIO, _PrintableStream(raw_stream(sys.stderr)))
     return saved
 
 

@@ -8,6 +8,7 @@ and reported, never silently taken as known.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from nianbao.store.draft import Draft, DraftError, new_draft
 
@@ -18,7 +19,7 @@ class Total:
     blanks: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)  # cell -> sources blank there
     # Totals typed into a source (an imported report) are not carried: the sum's totals are
     # computed. Each one is listed, so a printed total that disagreed is never dropped silently.
-    not_carried: list[tuple[str, tuple[str, str, str], object]] = field(default_factory=list)
+    not_carried: list[tuple[str, tuple[str, str, str], int | Decimal]] = field(default_factory=list)
 
 
 def add_up(drafts: list[tuple[str, Draft]], org_name: str = "", org_type: str = "") -> Total:

@@ -314,12 +314,12 @@ def parse_draft(text: str, path: str = "<草稿>") -> Draft:
     return draft
 
 
-def _read_ui(ui: object, template: Template) -> dict:
+def _read_ui(ui: object, template: Template) -> dict[str, str]:
     """Where the clerk left off, keeping only what names a real place: anything else in [app]
     (a number, a list, a cell that does not exist) is ignored, never trusted by the app."""
     if not isinstance(ui, dict):
         return {}
-    out = {}
+    out: dict[str, str] = {}
     for key in ("section", "cell", "field"):
         v = ui.get(key)
         if not isinstance(v, str) or not v or len(v) > 200:

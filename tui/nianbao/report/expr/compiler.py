@@ -561,14 +561,14 @@ def _dry_run(template: Template) -> None:
             compiled = rule.compiled
             ctx._cache["quant_steps"] = 0
             try:
-                envs = [{}]
+                envs: list[dict[str, object]] = [{}]
                 for name, dom in compiled.bindings:
-                    grown = []
+                    grown: list[dict[str, object]] = []
                     for env in envs:
-                        values = _as_list(dom(ctx, env))
-                        if len(grown) + len(values) > MAX_BINDINGS:
+                        domain = _as_list(dom(ctx, env))
+                        if len(grown) + len(domain) > MAX_BINDINGS:
                             raise EvalError(f"all/any 的组合超过 {MAX_BINDINGS} 种")
-                        grown.extend({**env, name: v} for v in values)
+                        grown.extend({**env, name: v} for v in domain)
                     envs = grown
                 for env in envs:  # all of them: a rule that asks for too much work is refused now
                     count_step(ctx)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 
 class ExprError(Exception):
@@ -318,7 +319,7 @@ class Parser:
         return self.parse_expr()
 
 
-def tree_depth(node) -> int:
+def tree_depth(node: Any) -> int:
     """Levels of tuples and lists in a parsed tree, counted without recursion."""
     deepest = 0
     stack = [(node, 1)]
@@ -329,7 +330,7 @@ def tree_depth(node) -> int:
     return deepest
 
 
-def _check_depth(node) -> None:
+def _check_depth(node: Any) -> None:
     """Refuse a tree deep enough to exhaust Python's stack when compiled or run: long chains
     (1 + 1 + …, a and b and …, x.id.id…) and nested cell references (t3[t3[…], …])."""
     if tree_depth(node) > MAX_TREE_DEPTH:
