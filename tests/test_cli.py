@@ -76,6 +76,7 @@ def test_total_adds_up_reports(tmp_path):
 
     a = load_draft(SEED)
     b = load_draft(SEED)
+    b.meta["org_name"] = "另一个局"  # the same agency and year twice is refused (tests/attack/test_total.py)
     b.values[("t3", "new", "natural")] = 2
     b.values[("t3", "open", "natural")] = 2
     del b.values[("t2", "penalty", "decisions")]

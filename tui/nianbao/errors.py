@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import re
+
 # Exit codes scripts can rely on (documented in the README).
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_UNUSABLE = 2
 
 
+# What a terminal may read as a command: C0 controls, DEL, C1 controls (\x9b is CSI on its own),
+# and the bidirectional overrides that reorder what is shown (a "Trojan source" line).
+_TERMINAL_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
 def printable(text: str) -> str:
-    """Text safe to print on a clerk's terminal: control characters (from a file's content,
-    e.g. escape sequences) are shown as escapes instead of being sent to the terminal."""
-    return "".join(ch if ch in "\n\t" or (ch.isprintable() or ch == " ") else ascii(ch)[1:-1] for ch in text)
+    """Text safe to print on a clerk's terminal: control characters (from a file's content or a
+    file's name, e.g. ESC ] 52 - a clipboard write) are shown as escapes such as \\x1b instead of
+    being sent to the terminal. Line breaks and tabs stay. Every CLI output goes through this."""
+    if not _TERMINAL_CONTROLS.search(text):
+        return text
+    return _TERMINAL_CONTROLS.sub(lambda m: m.group(0) if m.group(0) in "\n\t" else ascii(m.group(0))[1:-1], text)
+
+
+def without_controls(text: str) -> str:
+    """The text with every terminal control character removed (they take no cell on screen, so
+    removing them keeps the layout). What the app draws goes through this."""
+    return _TERMINAL_CONTROLS.sub("", text) if _TERMINAL_CONTROLS.search(text) else text
 
 
 _OS_REASONS = {

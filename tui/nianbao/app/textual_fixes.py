@@ -5,10 +5,15 @@ Each is small, guarded, and named after what it prevents; remove it when Textual
 
 from __future__ import annotations
 
+from rich.console import Console
+from rich.segment import Segment
 from textual import work
 from textual.command import CommandPalette
 from textual.css.query import NoMatches
+from textual.strip import Strip
 from textual.widgets import OptionList
+
+from nianbao.errors import without_controls
 
 _move_page = OptionList._move_page
 
@@ -36,3 +41,20 @@ class SafeCommandPalette(CommandPalette):
             await CommandPalette._gather_commands.__wrapped__(self, search_value)
         except NoMatches:
             pass
+
+
+_strip_render = Strip.render
+
+
+def _render_without_controls(self: Strip, console: Console) -> str:
+    # Everything the app draws passes here on its way to the terminal: an org name, a narrative,
+    # a file name holding ESC ] 52 (a clipboard write) or \x9b would otherwise reach the terminal
+    # as a command. Control characters take no cell, so removing them keeps the layout.
+    if self._render_cache is None:
+        segments = self._segments
+        if any(without_controls(text) is not text for text, _, _ in segments):
+            self._segments = [Segment(without_controls(t), s, c) for t, s, c in segments]
+    return _strip_render(self, console)
+
+
+Strip.render = _render_without_controls  # type: ignore[method-assign]

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from nianbao.cli.command import SubCommand
-from nianbao.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, NianbaoError
+from nianbao.cli.terminal import json_safe, raw_stream, silence_stdout
+from nianbao.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, NianbaoError, printable
 
 if TYPE_CHECKING:
     from nianbao.engine.checks import Finding
@@ -86,10 +88,14 @@ def _assessment(name: str, draft: Draft, previous: Draft | None) -> dict[str, An
 
 def run(args: argparse.Namespace) -> int:
     reports = [check_one(name, args.previous, args.assess) for name in args.drafts]
-    if args.json:
-        print(json.dumps(json_document(reports), ensure_ascii=False, indent=2))
-    else:
-        print_reports(reports)
+    try:
+        if args.json:
+            print(json_safe(json.dumps(json_document(reports), ensure_ascii=False, indent=2)))
+        else:
+            print_reports(reports)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `check … | head`: the exit code still says what was found
+        silence_stdout()
     return exit_code(reports)
 
 
@@ -164,24 +170,25 @@ def print_reports(reports: list[Report]) -> None:
 
     from nianbao.engine.checks import SEVERITY_LABEL
 
-    out = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
+    out = Console(file=raw_stream(sys.stdout), highlight=False)
+    err = Console(file=raw_stream(sys.stderr), highlight=False)
+    p = printable  # rich writes to the raw streams: every value from a file made printable first
     for r in reports:
         if r.draft is None:
-            err.print(Text(f"✗ {r.error}", style="bold red"), soft_wrap=True)
+            err.print(Text(p(f"✗ {r.error}"), style="bold red"), soft_wrap=True)
             continue
         draft = r.draft
-        title = f"{r.file}:{draft.org_name or '(未填机关)'} {draft.year or ''}年"
+        title = p(f"{r.file}:{draft.org_name or '(未填机关)'} {draft.year or ''}年")
         for note in r.notes:
-            out.print(Text(f"注意:{note}", style="yellow"))
+            out.print(Text(p(f"注意:{note}"), style="yellow"))
         for m in r.matched:
-            out.print(Text(f"说明:{m.rule} 正文“{m.excerpt}”按“{m.scope}”口径与表格一致,不提醒", style="dim"), soft_wrap=True)
+            out.print(Text(p(f"说明:{m.rule} 正文“{m.excerpt}”按“{m.scope}”口径与表格一致,不提醒"), style="dim"), soft_wrap=True)
         if not r.findings:
             out.print(Text(f"✓ {title}:没有发现问题", style="green"))
             if r.assessment is not None:
                 _print_assessment(out, r.assessment)
             continue
-        table = Table(title=title, title_justify="left", show_lines=False, expand=False)
+        table = Table(title=Text(title), title_justify="left", show_lines=False, expand=False)
         table.add_column("规则", no_wrap=True)
         table.add_column("类别", no_wrap=True)
         table.add_column("部分", no_wrap=True)
@@ -193,7 +200,7 @@ def print_reports(reports: list[Report]) -> None:
             if f.acknowledged:
                 kind, style = "已接受", "dim"
             message = f.message + (f"(已接受:{f.acknowledged.reason})" if f.acknowledged else "")
-            table.add_row(f.rule, Text(kind, style=style), sections.get(f.section, "基本信息"), message)
+            table.add_row(Text(p(f.rule)), Text(kind, style=style), Text(p(sections.get(f.section, "基本信息"))), Text(p(message)))
         out.print(table)
         errors, warnings = r.counts()
         out.print(Text(f"{errors} 个错误,{warnings} 个提醒", style="bold red" if errors else "bold yellow"))
@@ -215,8 +222,8 @@ def _print_assessment(out: Any, assessment: dict[str, Any]) -> None:
     styles = {"deduct": "red", "ok": "green", "undecided": "yellow", "skipped": "dim"}
     for item in assessment["items"]:
         table.add_row(
-            f"{item['id']} {item['title']}", Text(STATUS_LABEL[item["status"]], style=styles[item["status"]]),
-            item["deduction"], ";".join(item["messages"]),
+            Text(printable(f"{item['id']} {item['title']}")), Text(STATUS_LABEL[item["status"]], style=styles[item["status"]]),
+            item["deduction"], Text(printable(";".join(item["messages"]))),
         )
     out.print(table)
     out.print(Text(f"预计共扣 {assessment['total_deduction']} 分(以评估机关的实际评分为准)", style="bold"))

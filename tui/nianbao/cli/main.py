@@ -14,7 +14,8 @@ import sys
 from nianbao import __version__
 from nianbao.cli import check_cmd, migrate_cmd, new_cmd, recover_cmd, render_cmd, total_cmd
 from nianbao.cli.command import SubCommand, err, open_app
-from nianbao.errors import EXIT_OK, NianbaoError
+from nianbao.cli.terminal import needs_terminal, prepare_streams, silence_stdout
+from nianbao.errors import EXIT_OK, EXIT_UNUSABLE, NianbaoError
 
 # The sub-commands, in the order `nianbao --help` lists them.
 COMMANDS: list[SubCommand] = [
@@ -91,6 +92,19 @@ def _names_a_draft(arg: str) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    saved = prepare_streams()
+    try:
+        code = _main(argv)
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            silence_stdout()
+        return code
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and _names_a_draft(argv[0]):
@@ -108,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
+        silence_stdout()
         return EXIT_OK
 
 
@@ -120,6 +135,9 @@ def _open_draft(path: str) -> int:
     except NianbaoError as exc:
         err(str(exc) + recovery_hint(path))
         return exc.exit_code
+    if problem := needs_terminal():  # before the app takes the draft's lock
+        err(problem)
+        return EXIT_UNUSABLE
     return open_app(path)
 
 

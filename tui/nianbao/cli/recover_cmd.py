@@ -64,7 +64,10 @@ def _apply_or_discard(discard: bool, path: Path, files: list[Path], saved: Draft
     rec = files[0]
     rest = f";还有 {len(files) - 1} 个较旧的恢复文件" if len(files) > 1 else ""
     if discard:
-        remove_recovery(rec)
+        problem = remove_recovery(rec)
+        if problem:
+            print(f"nianbao:无法删除恢复文件 {rec}({problem}),它仍在原处", file=sys.stderr)
+            return EXIT_UNUSABLE
         print(f"已删除恢复文件 {rec}{rest}")
         return EXIT_OK
     try:

@@ -25,7 +25,9 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         out = Path(args.output)
         try:
-            atomic_write(out, text.encode("utf-8"))
+            from nianbao.store.sidefile import side_file_mode
+
+            atomic_write(out, text.encode("utf-8"), mode=side_file_mode(args.draft))  # never wider than the draft
         except OSError as exc:
             err(f"{out}:无法写入({os_reason(exc)})")
             return EXIT_UNUSABLE

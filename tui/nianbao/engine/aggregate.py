@@ -8,6 +8,7 @@ and reported, never silently taken as known.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from nianbao.store.draft import Draft, DraftError, new_draft
 
@@ -16,6 +17,9 @@ from nianbao.store.draft import Draft, DraftError, new_draft
 class Total:
     draft: Draft
     blanks: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)  # cell -> sources blank there
+    # Totals typed into a source (an imported report) are not carried: the sum's totals are
+    # computed. Each one is listed, so a printed total that disagreed is never dropped silently.
+    not_carried: list[tuple[str, tuple[str, str, str], int | Decimal]] = field(default_factory=list)
 
 
 def add_up(drafts: list[tuple[str, Draft]], org_name: str = "", org_type: str = "") -> Total:
@@ -27,6 +31,12 @@ def add_up(drafts: list[tuple[str, Draft]], org_name: str = "", org_type: str = 
     for name, d in drafts:
         if d.template.id != template.id:
             raise DraftError(f"{name}:模板是 {d.template.id},与其他草稿({template.id})不同,不能汇总")
+    seen: dict[tuple[str, object], str] = {}
+    for name, d in drafts:
+        agency = (d.org_name.strip(), d.year)
+        if agency[0] and agency in seen:
+            raise DraftError(f"{name} 与 {seen[agency]} 是同一机关同一年度({agency[0]} {d.year or ''}年)的报告,不能重复汇总")
+        seen[agency] = name
     if len(years) > 1:
         listed = "、".join(str(y) for y in sorted(years, key=lambda y: (y is None, y)))
         raise DraftError(f"这些草稿的年度不同({listed}),不能汇总")
@@ -43,4 +53,6 @@ def add_up(drafts: list[tuple[str, Draft]], org_name: str = "", org_type: str = 
                 values.append(v)
         if values:
             total.values[key] = sum(values)
-    return Total(total, blanks)
+    inputs = {(c.table, c.row, c.col) for c in template.input_cells}
+    not_carried = [(name, key, v) for name, d in drafts for key, v in d.values.items() if key not in inputs]
+    return Total(total, blanks, not_carried)

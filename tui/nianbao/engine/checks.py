@@ -13,9 +13,10 @@ from typing import Any
 
 from nianbao.engine.culprits import culprits_for
 from nianbao.engine.figures import texts_for_checks
-from nianbao.report.expr.compiler import Context, _compare
+from nianbao.report.expr.compiler import MAX_BINDINGS, Context, _compare, count_step
 from nianbao.report.expr.functions import format_signed, format_value
 from nianbao.report.expr.prose import Mention
+from nianbao.report.expr.runtime import EvalError
 from nianbao.report.expr.runtime import truthy as _truthy
 from nianbao.report.model import META_SECTION, CellRef, Column, MetaField, NarrativeField, Row, Section, Table, Template
 from nianbao.store.draft import Acknowledgement, Draft
@@ -23,6 +24,7 @@ from nianbao.store.draft import Acknowledgement, Draft
 ERROR = "error"
 WARNING = "warning"
 SEVERITY_LABEL = {ERROR: "错误", WARNING: "提醒"}
+MAX_FINDINGS_PER_RULE = 1000  # listed per rule; the rest are counted in one more finding (docs/limits.md)
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,8 @@ def _bindings(compiled: Any, ctx: Context) -> list[dict[str, Any]]:
             values = dom(ctx, env)
             if not isinstance(values, (list, tuple)):
                 values = [values]
+            if len(nxt) + len(values) > MAX_BINDINGS:
+                raise EvalError(f"组合超过 {MAX_BINDINGS} 种,规则无法计算")
             nxt.extend({**env, name: v} for v in values)
         envs = nxt
     return envs
@@ -188,10 +192,13 @@ def _run_rule(
 ) -> list[Finding]:
     compiled = rule.compiled
     template = draft.template
+    ctx._cache["quant_steps"] = 0  # the work budget of nested all/any is per rule
     found: list[Finding] = []
     envs = _bindings(compiled, ctx) if compiled.bindings else [{}]
     any_ok = False
+    unlisted = 0  # failing bindings beyond MAX_FINDINGS_PER_RULE: counted, not built
     for env in envs:
+        count_step(ctx)
         ctx.touched = []
         if compiled.when is not None and not _truthy(compiled.when(ctx, env)):
             continue
@@ -214,12 +221,20 @@ def _run_rule(
             continue
         if compiled.quant == "any":
             continue
+        if len(found) >= MAX_FINDINGS_PER_RULE:
+            unlisted += 1
+            continue
         finding = _finding(rule, ctx, env, lhs, rhs, diff, template, acks)
         if diff:
             hints = culprits_for(rule, env, ctx, finding, last_changed)
             if hints:
                 finding = replace(finding, culprits=hints)
         found.append(finding)
+    if unlisted:
+        last = found[-1]
+        found.append(Finding(rule.id, rule.severity, last.section, rule.title,
+                             f"同一规则还有 {unlisted} 处问题未列出(只列前 {MAX_FINDINGS_PER_RULE} 处)",
+                             key="+unlisted", fields=last.fields))
     if compiled.quant == "any" and not any_ok:
         ctx.touched = []
         found.append(_finding(rule, ctx, {}, None, None, None, template, acks))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from nianbao.errors import TemplateError, os_reason
-from nianbao.report import migrate
+from nianbao.report import migrate, tomlsafe
 from nianbao.report.expr import compile_template
 from nianbao.report.model import (  # re-exported: the model is part of this module's face (__all__)
     META_SECTION,
@@ -29,6 +29,7 @@ from nianbao.report.model import (  # re-exported: the model is part of this mod
     Table,
     Template,
 )
+from nianbao.report.template_schema import validate_structure
 
 __all__ = [
     "DEFAULT_TEMPLATE_ID", "META_SECTION", "Block", "CellRef", "Column", "MetaField", "NarrativeField", "Row", "Rule",
@@ -37,6 +38,7 @@ __all__ = [
 ]
 
 DEFAULT_TEMPLATE_ID = "gov-info-disclosure-2021"
+MAX_TEMPLATE_BYTES = 2 * 1024 * 1024
 
 
 # ---------------------------------------------------------------- loading
@@ -141,6 +143,9 @@ def _scopes_of(r: dict[str, Any], rid: str, path: str) -> tuple[tuple[str, str, 
 
 def parse_template(data: dict[str, Any], path: str = "<模板>") -> Template:
     """Build and validate a Template from parsed TOML; compiles every rule and formula."""
+    if not isinstance(data, dict):
+        raise TemplateError(f"模板 {path}:应是 TOML 表")
+    validate_structure(data, path)
     head = data.get("template")
     if not isinstance(head, dict):
         raise TemplateError(f"模板 {path}:缺少 [template] 表")
@@ -262,12 +267,21 @@ def load_template_file(path: Path) -> Template:
         raw = path.read_bytes()
     except OSError as exc:
         raise TemplateError(f"模板 {path}:无法读取({os_reason(exc)})") from None
+    if len(raw) > MAX_TEMPLATE_BYTES:
+        raise TemplateError(f"模板 {path}:文件过大(超过 {MAX_TEMPLATE_BYTES // 1024 // 1024} MB)")
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        tomlsafe.prescan(text)
+        data = tomllib.loads(text)
+        tomlsafe.check_data(data)
     except UnicodeDecodeError:
         raise TemplateError(f"模板 {path}:不是 UTF-8 编码的文本") from None
+    except tomlsafe.TomlRefused as exc:
+        raise TemplateError(f"模板 {path}" + (f" 第 {exc.line} 行" if exc.line else "") + f":{exc.reason}") from None
     except tomllib.TOMLDecodeError as exc:
         raise TemplateError(f"模板 {path}:TOML 语法错误:{exc}") from None
+    except (ValueError, RecursionError):  # e.g. an integer of more than 4,300 digits
+        raise TemplateError(f"模板 {path}:数字超出范围或嵌套过深") from None
     return parse_template(data, str(path))
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from nianbao.report.template import Column
 
 MAX_VALUE = 10**9
+MAX_INPUT_CHARS = 40  # what one cell's text may hold before it is read as a number
 _THOUSANDS = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
 NOT_A_NUMBER = {"/", "-", "—", "——", "－", "无", "不适用", "空", "n/a", "na"}
 
@@ -59,6 +60,8 @@ def parse_input(text: str, column: Column) -> Decimal | int | None:
         raise ValueProblem("不能是负数")
     if s.startswith("+"):
         s = s[1:]
+    if len(s) > MAX_INPUT_CHARS:  # int() refuses more than 4,300 digits; no cell needs 40
+        raise ValueProblem("数字过大(不能超过 10 亿)")
     if column.type == "count":
         if not re.fullmatch(r"[0-9]+", s):  # not isdigit(): '⓻' is a digit int() cannot read
             if re.fullmatch(r"[0-9]+\.[0-9]*", s):
@@ -118,10 +121,19 @@ def check_amount(value: Decimal, column: Column) -> Decimal:
         raise ValueProblem("不能是负数")
     if value > MAX_VALUE:
         raise ValueProblem("数字过大(不能超过 10 亿)")
-    exponent = value.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > column.places:
+    if _places(value) > column.places:
         raise ValueProblem(f"金额最多保留 {column.places} 位小数(单位:{column.unit})")
     return value
+
+
+def _places(value: Decimal) -> int:
+    """Decimal places that matter (1.50 has 1), exactly: `normalize()` would round a tiny
+    exponent such as 1e-999999999 to zero under the default context."""
+    sign, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int) or exponent >= 0 or not any(digits):
+        return 0
+    trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -exponent - trailing)
 
 
 def check_stored(value: object, column: Column) -> Decimal | int:

@@ -11,7 +11,6 @@ import copy
 import datetime as dt
 import os
 import re
-import stat
 import tempfile
 import tomllib
 from dataclasses import dataclass, field
@@ -23,8 +22,10 @@ from nianbao import __version__
 from nianbao.errors import NianbaoError, os_reason
 from nianbao.report import migrate
 from nianbao.report.template import CellRef, Template, TemplateError, load_template
+from nianbao.report.tomlsafe import TomlRefused, loads_bounded
 from nianbao.report.values import ValueProblem, check_stored
 from nianbao.store.ondisk import Stamp
+from nianbao.store.sidefile import NotRegularFile, new_file_mode, read_regular, real_draft
 from nianbao.store.toml_text import update_text
 
 CellKey = tuple[str, str, str]  # (table, row, col)
@@ -149,7 +150,7 @@ def _where(path: str, text: str, table: str, key: str | None = None) -> str:
     return f"{path} 第 {line} 行 [{place}]" if line else f"{path} [{place}]"
 
 
-MAX_DRAFT_BYTES = 5 * 1024 * 1024  # a report is a few KB; anything this big is not a draft
+MAX_DRAFT_BYTES = 2 * 1024 * 1024  # a report is 10-50 KB; anything this big is not a draft (docs/limits.md)
 
 
 def read_text(path: Path) -> str:
@@ -167,18 +168,19 @@ def read_text_stamped(path: Path) -> tuple[str, Stamp]:
 
 def _read_bytes(path: Path) -> tuple[bytes, int]:
     try:
-        st = os.stat(path)
-        if stat.S_ISDIR(st.st_mode):
-            raise DraftError(f"{path}:这是一个文件夹,不是草稿文件")
-        if not stat.S_ISREG(st.st_mode):  # a device or a pipe could block or never end
-            raise DraftError(f"{path}:不是普通文件,不能作为草稿")
-        if st.st_size > MAX_DRAFT_BYTES:
-            raise DraftError(f"{path}:文件过大({st.st_size // 1024 // 1024} MB),不是草稿")
-        data = path.read_bytes()
+        data, st = read_regular(path, MAX_DRAFT_BYTES + 1)  # never blocks on a FIFO or a device
+        if len(data) > MAX_DRAFT_BYTES:
+            raise DraftError(f"{path}:文件过大(超过 {MAX_DRAFT_BYTES // 1024 // 1024} MB),不是草稿")
+    except NotRegularFile:
+        if path.is_dir():
+            raise DraftError(f"{path}:这是一个文件夹,不是草稿文件") from None
+        raise DraftError(f"{path}:不是普通文件,不能作为草稿") from None
     except FileNotFoundError:
         raise DraftError(f"{path}:文件不存在(新建草稿:nianbao new 文件名.toml,或直接运行 nianbao)") from None
     except PermissionError:
         raise DraftError(f"{path}:没有读取权限") from None
+    except IsADirectoryError:
+        raise DraftError(f"{path}:这是一个文件夹,不是草稿文件") from None
     except OSError as exc:
         raise DraftError(f"{path}:无法读取({os_reason(exc)})") from None
     except ValueError:  # e.g. a NUL character in the path
@@ -225,10 +227,12 @@ def _toml_reason(reason: str) -> str:
 
 
 def parse_toml(text: str, path: str) -> dict[str, Any]:
+    """The parsed draft, within the limits of `tomlsafe` (docs/limits.md). Raises DraftError."""
     try:
-        return tomllib.loads(text, parse_float=Decimal)
-    except RecursionError:
-        raise DraftError(f"{path}:内容嵌套过深,不是草稿") from None
+        return loads_bounded(text)
+    except TomlRefused as exc:
+        place = f"{path} 第 {exc.line} 行" if exc.line else path
+        raise DraftError(f"{place}:{exc.reason}") from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         if "end of document" in msg and "line" not in msg:
@@ -304,12 +308,32 @@ def parse_draft(text: str, path: str = "<草稿>") -> Draft:
     _read_texts(draft, data, text, path)
     _read_tables(draft, data, text, path)
     _read_acks(draft, data, text, path)
-    ui = data.get("app", {})
-    draft.ui = dict(ui) if isinstance(ui, dict) else {}
+    draft.ui = _read_ui(data.get("app"), template)
     for key in data:
         if key not in ("draft", "meta", "text", "tables", "acknowledged", "app"):
             draft.unknown.append(key)
     return draft
+
+
+def _read_ui(ui: object, template: Template) -> dict[str, str]:
+    """Where the clerk left off, keeping only what names a real place: anything else in [app]
+    (a number, a list, a cell that does not exist) is ignored, never trusted by the app."""
+    if not isinstance(ui, dict):
+        return {}
+    out: dict[str, str] = {}
+    for key in ("section", "cell", "field"):
+        v = ui.get(key)
+        if not isinstance(v, str) or not v or len(v) > 200:
+            continue
+        if key == "cell":
+            parts = v.split(".")
+            table = template.tables.get(parts[0]) if len(parts) == 3 else None
+            if table is None or (parts[1], parts[2]) not in table.cell_set:
+                continue
+        if key == "field" and v not in template.field_by_key:
+            continue
+        out[key] = v
+    return out
 
 
 def _stamp(v: object) -> dt.datetime | None:
@@ -499,23 +523,29 @@ def dumps(draft: Draft, *, keep: bool = False) -> str:
     return update_text(draft.source, to_data(draft), HEADER, keep=keep)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, *, mode: int | None = None, follow_links: bool = True) -> None:
     """Write a file so that a crash at any moment leaves either the old or the new file, whole.
 
     Temporary file in the same folder, fsync, rename over the target, fsync the folder.
+    A symbolic link is followed (the real file is replaced and the link stays), unless
+    `follow_links` is False (side files: a planted link is replaced, its target untouched).
+    The file keeps its mode; a new one gets `mode`, or what the umask allows. An explicit
+    `mode` always wins (side files are never wider than their draft).
     """
-    path = Path(path)
+    path = real_draft(path) if follow_links else Path(path)
     folder = path.parent if str(path.parent) else Path(".")
+    if mode is None:
+        try:
+            mode = os.stat(path).st_mode & 0o777
+        except OSError:
+            mode = new_file_mode()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        try:
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        except FileNotFoundError:
-            os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -48,13 +48,15 @@ from pathlib import Path
 
 from nianbao import __version__
 from nianbao.errors import NianbaoError, os_reason
+from nianbao.store.sidefile import read_regular, real_draft, side_file_mode
 
 REMOTE_STALE_AFTER = 12 * 3600  # seconds without refresh before another host's lock is stale
 REFRESH_EVERY = 10 * 60  # how often a holder should call Lock.refresh() (the app's timer)
 
 
 def lock_path(path: Path | str) -> Path:
-    path = Path(path)
+    """Beside the real file: a draft opened through a symbolic link and by its own name has one lock."""
+    path = real_draft(path)
     return path.with_name(f".{path.name}.lock")
 
 
@@ -199,13 +201,11 @@ class DraftLocked(NianbaoError):
 def read_lock(path: Path | str) -> LockInfo | None:
     """The lock beside the draft, live or not; None if there is none or it is not a lock."""
     target = lock_path(path)
-    try:
-        with open(target, "rb") as fh:
-            data = fh.read(64 * 1024)
-            mtime = os.fstat(fh.fileno()).st_mtime
+    try:  # a FIFO or a link planted as the lock must not block or be followed
+        data, st = read_regular(target, 64 * 1024, follow=False)
     except (OSError, ValueError):
         return None
-    return LockInfo.from_json(data, mtime)
+    return LockInfo.from_json(data, st.st_mtime)
 
 
 def holder(path: Path | str) -> LockInfo | None:
@@ -294,6 +294,17 @@ def _write_temp(folder: Path, name: str, data: bytes) -> str:
     return tmp
 
 
+def _write_lock_temp(folder: Path, name: str, data: bytes, mode: int) -> str:
+    """The complete lock, in a temporary file, readable by no more people than the draft."""
+    tmp = _write_temp(folder, name, data)
+    try:
+        os.chmod(tmp, mode)
+    except OSError:
+        _unlink(tmp)
+        raise
+    return tmp
+
+
 def _unlink(name: str | Path) -> None:
     try:
         os.unlink(name)
@@ -301,7 +312,7 @@ def _unlink(name: str | Path) -> None:
         pass
 
 
-def _link_exclusive(tmp: str, target: Path) -> bool:
+def _link_exclusive(tmp: str, target: Path, mode: int = 0o644) -> bool:
     """Put the complete temporary file at `target` unless something is there. True if done."""
     try:
         os.link(tmp, target)
@@ -313,7 +324,7 @@ def _link_exclusive(tmp: str, target: Path) -> bool:
             raise
     # No hard links here (some network or FAT file systems): exclusive create, then write.
     try:
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     except FileExistsError:
         return False
     with os.fdopen(fd, "wb") as fh, open(tmp, "rb") as src:
@@ -335,24 +346,26 @@ def acquire(path: Path | str, *, force: bool = False) -> Lock:
     target = lock_path(path)
     folder = target.parent if str(target.parent) else Path(".")
     info = _new_info()
+    mode = side_file_mode(path)  # readable by whoever may read the draft, nobody else
     try:
-        tmp = _write_temp(folder, path.name, info.to_json())
+        tmp = _write_lock_temp(folder, path.name, info.to_json(), mode)
     except OSError as exc:
         reason = os_reason(exc)
         return Lock(path, None, problem=f"无法创建锁文件 {target.name}({reason}),其他人同时打开时无法提醒")
     try:
         for _ in range(5):
-            if _link_exclusive(tmp, target):
+            if _link_exclusive(tmp, target, mode):
                 return Lock(path, info)
             current = read_lock(path)
             if current is not None and not current.is_this_process() and current.alive() and not force:
                 raise DraftLocked(path, current)
             # Stale, garbage, ours, or forced: replace it - but only if it is still the file we judged.
             try:
-                with open(target, "rb") as fh:
-                    seen = fh.read(64 * 1024)
+                seen, _ = read_regular(target, 64 * 1024, follow=False)
             except FileNotFoundError:
                 continue  # its holder just released it: try the exclusive create again
+            except OSError:
+                seen = b""  # a FIFO, a link or a device where the lock should be: garbage, replaced
             if (LockInfo.from_json(seen) or None) != (current or None):
                 continue  # changed under us: judge again
             os.replace(tmp, target)
@@ -360,7 +373,7 @@ def acquire(path: Path | str, *, force: bool = False) -> Lock:
             mine = read_lock(path)
             if mine is None or mine.token != info.token:
                 # Someone replaced it in the same instant; judge their lock on the next round.
-                tmp = _write_temp(folder, path.name, info.to_json())
+                tmp = _write_lock_temp(folder, path.name, info.to_json(), mode)
                 continue
             return Lock(path, info, took_over=current)
         current = read_lock(path)

@@ -14,6 +14,7 @@ from nianbao.report.migrate import needed, run
 from nianbao.report.model import Template
 from nianbao.store.draft import HEADER, DraftError, atomic_write, parse_draft, parse_toml, read_text, template_of
 from nianbao.store.lock import acquire
+from nianbao.store.sidefile import side_file_mode
 from nianbao.store.toml_text import update_text
 
 
@@ -62,7 +63,7 @@ def _write_migrated(path: Path, text: str, new_text: str, backup: bool) -> Path 
     try:
         if backup:
             bak = path.with_name(f"{path.name}.v{old_version}.bak")
-            atomic_write(bak, path.read_bytes())
+            atomic_write(bak, path.read_bytes(), mode=side_file_mode(path))
         atomic_write(path, new_text.encode("utf-8"))
     except OSError as exc:
         raise DraftError(f"{path}:无法写入迁移后的草稿({os_reason(exc)}),原文件未改动") from None

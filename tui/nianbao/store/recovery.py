@@ -17,17 +17,20 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from nianbao.store.draft import Draft, atomic_write, dumps, parse_draft, read_text
+from nianbao.errors import os_reason
+from nianbao.store.draft import Draft, DraftError, atomic_write, dumps, parse_draft, read_text
+from nianbao.store.sidefile import is_own_regular_file, real_draft, side_file_mode
 
 
 def recovery_path(path: Path | str, number: int = 1) -> Path:
-    path = Path(path)
+    path = real_draft(path)  # one draft, one set of recovery files, whatever name opened it
     return path.with_name(f".{path.name}.recover" + ("" if number == 1 else f".{number}"))
 
 
 def recovery_files(path: Path | str) -> list[Path]:
-    """Every recovery file of the draft, the newest first."""
-    path = Path(path)
+    """Every recovery file of the draft, the newest first: only regular files of this user, so
+    a planted link to someone else's file is never offered (nor read) as this draft's work."""
+    path = real_draft(path)
     folder = path.parent if str(path.parent) else Path(".")
     pattern = re.compile(re.escape(f".{path.name}.recover") + r"(\.[0-9]{1,6})?")
     found = []
@@ -36,9 +39,9 @@ def recovery_files(path: Path | str) -> list[Path]:
     except OSError:
         return []
     for name in names:
-        if pattern.fullmatch(name):
+        if pattern.fullmatch(name) and is_own_regular_file(folder / name):
             try:
-                found.append((os.stat(folder / name).st_mtime_ns, folder / name))
+                found.append((os.lstat(folder / name).st_mtime_ns, folder / name))
             except OSError:
                 pass
     return [p for _, p in sorted(found, key=lambda x: (-x[0], str(x[1])))]
@@ -54,23 +57,27 @@ def free_recovery_path(path: Path | str) -> Path:
 
 def write_recovery(draft: Draft, path: Path | str, target: Path | None = None) -> Path:
     target = target or recovery_path(path)
-    atomic_write(target, dumps(draft).encode("utf-8"))
+    # Never wider than the draft; a link planted under the recovery name is replaced, not followed.
+    atomic_write(target, dumps(draft).encode("utf-8"), mode=side_file_mode(path), follow_links=False)
     return target
 
 
-def remove_recovery(rec: Path) -> None:
+def remove_recovery(rec: Path) -> str:
     """Remove a recovery file if it can be; one left behind (a read-only folder) is only offered
-    again, with nothing new in it, and removed then."""
+    again, with nothing new in it, and removed then. Returns why it is still there ("" if gone)."""
     try:
         rec.unlink()
-    except OSError:
-        pass
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:
+        return os_reason(exc)
+    return ""
 
 
 def is_newer(rec: Path, path: Path | str) -> bool:
     """Whether the recovery file was written after the draft was last saved."""
     try:
-        rec_time = rec.stat().st_mtime
+        rec_time = rec.lstat().st_mtime
     except OSError:
         return False
     try:
@@ -81,6 +88,8 @@ def is_newer(rec: Path, path: Path | str) -> bool:
 
 
 def read_recovery_file(rec: Path) -> Draft:
+    if rec.is_symlink():
+        raise DraftError(f"{rec}:是符号链接,不作为恢复文件读取")
     return parse_draft(read_text(rec), str(rec))
 
 

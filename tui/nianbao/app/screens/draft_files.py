@@ -18,7 +18,7 @@ from nianbao.store.draft import DraftError
 from nianbao.store.lock import DraftLocked, holder
 from nianbao.store.recovery import free_recovery_path, remove_recovery, write_recovery
 
-AUTOSAVE_DELAY = 0.5  # seconds after the last change; the promise is "within one second"
+AUTOSAVE_DELAY = 0.5  # seconds after the FIRST unsaved change; the promise is "at most one second lost"
 
 
 def free_sibling(path: Path) -> Path:
@@ -158,7 +158,10 @@ class DraftFiles:
 
             self.sync_from_widgets()
             try:
-                atomic_write(path, render_markdown(self.session.draft).encode("utf-8"))
+                from nianbao.store.sidefile import side_file_mode
+
+                text = render_markdown(self.session.draft).encode("utf-8")
+                atomic_write(path, text, mode=side_file_mode(self.session.path))  # never wider than the draft
             except OSError as exc:
                 self.notify(f"{path}:无法写入({os_reason(exc)})", severity="error", timeout=10)
                 return
@@ -175,10 +178,11 @@ class DraftFiles:
 
     # ---------------------------------------------------------------- autosave
     def _schedule_autosave(self) -> None:
-        if self.session.path is None:
+        # A throttle, not a debounce: a write already pending keeps its time, so steady typing
+        # (a key every 0.2 s for minutes) still writes the recovery file twice a second. The
+        # write runs from the timer, between keys, never inside a key's handler.
+        if self.session.path is None or self._autosave_timer is not None:
             return
-        if self._autosave_timer is not None:
-            self._autosave_timer.stop()
         self._autosave_timer = self.set_timer(AUTOSAVE_DELAY, self._write_recovery)
 
     def flush_recovery(self) -> None:

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -33,6 +34,13 @@ from nianbao.engine.checks import Finding
 
 def pane_id(entry: str) -> str:
     return f"pane-{entry}"
+
+
+def _slow_section_delay() -> float:
+    try:
+        return max(0.0, min(5.0, float(os.environ.get("NIANBAO_SLOW_SECTION", "0") or 0)))
+    except ValueError:
+        return 0.0
 
 
 class EditorScreen(DraftFiles, Screen):
@@ -64,6 +72,8 @@ class EditorScreen(DraftFiles, Screen):
         self.entry = ui_entry if ui_entry in {e for e, _ in entries(session)} else META_ENTRY
         self.mounted: set[str] = {self.entry}
         self._autosave_timer = None
+        self._switching = False  # a section change is waiting for its pane to take the focus
+        self._held_keys: list[events.Key] = []  # keys typed meanwhile, in order
 
     # ---------------------------------------------------------------- layout
     def compose(self) -> ComposeResult:
@@ -122,7 +132,10 @@ class EditorScreen(DraftFiles, Screen):
         if len(parts) == 3:
             grid = self._grid(parts[0])
             if grid is not None:
-                grid.move_to(parts)
+                try:
+                    grid.move_to(parts)
+                except KeyError:  # a resume position from the file is data, not trusted
+                    return
                 grid.focus()
 
     def _pane(self, entry: str):
@@ -149,18 +162,46 @@ class EditorScreen(DraftFiles, Screen):
             nav.select_entry(entry)
         self.session.remember_position(entry)
         if focus:
-            # The new pane's field gets the focus after the next refresh; until then keys
-            # already queued for the old field wait for it (OrderedKeys, the grid).
+            # The new pane's field gets the focus after the next refresh; until then every key
+            # (queued for the old field, or typed since) is held here and handed to the new
+            # field in the order typed (hold_key), however long a slow machine takes.
             self.set_focus(None, scroll_visible=False)
-        self.call_after_refresh(self._entered, entry, focus)
+            self._switching = True
+        delay = _slow_section_delay()
+        if delay:  # NIANBAO_SLOW_SECTION: a loaded machine, for the tests of held keys
+            self.set_timer(delay, lambda: self.call_after_refresh(self._entered, entry, focus))
+        else:
+            self.call_after_refresh(self._entered, entry, focus)
 
     def _entered(self, entry: str, focus: bool) -> None:
         self._refresh_problems()
         self._refresh_marks()
         if entry == REVIEW_ENTRY:
             self._review().refresh_review()
-        if focus:
+        if focus and entry == self.entry:  # a later switch (F12 F12 F12) supersedes this one
             self._focus_first(entry)
+            self._release_held_keys()
+
+    def hold_key(self, key: events.Key) -> bool:
+        """Keep a key that arrived while the focus is between two sections. True if kept."""
+        if not self._switching or self.focused is not None:
+            return False
+        self._held_keys.append(events.Key(key.key, key.character))
+        return True
+
+    def on_key(self, event: events.Key) -> None:
+        # With nothing focused (a section being laid out) keys come to the screen: keep them
+        # for the field about to get the focus instead of dropping them.
+        if self.hold_key(event):
+            event.stop()
+            event.prevent_default()
+
+    def _release_held_keys(self) -> None:
+        self._switching = False
+        held, self._held_keys = self._held_keys, []
+        target = self.focused or self
+        for key in held:
+            target.post_message(key)
 
     def _focus_first(self, entry: str) -> None:
         pane = self.query_one(f"#{pane_id(entry)}")

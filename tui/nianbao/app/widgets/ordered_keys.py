@@ -36,7 +36,7 @@ def follow_focus(widget: Widget, event: events.Key) -> bool:
 
     if app.focused is not None:
         deliver()
-    else:
+    elif not getattr(app.screen, "hold_key", lambda k: False)(key):  # the screen keeps it, in order
         app.call_after_refresh(deliver)
     return True
 

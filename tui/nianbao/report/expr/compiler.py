@@ -11,7 +11,6 @@ A compiled node is ``fn(ctx, env) -> value``; `ctx` is a `Context` (one draft's 
 from __future__ import annotations
 
 import operator
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,10 +19,21 @@ from typing import Any
 from nianbao.errors import TemplateError
 from nianbao.report.expr import functions as F
 from nianbao.report.expr.parser import ExprError, Node, parse, parse_message
+from nianbao.report.expr.patterns import PatternRefused, compile_pattern
 from nianbao.report.expr.runtime import EvalError, Value, num, truthy
 from nianbao.report.model import Column, Row, Rule, Table, Template
 
 MISSING = object()
+MAX_QUANT_STEPS = 100_000  # rule bodies (all bindings, nested all/any too) one rule may run per check (docs/limits.md)
+MAX_BINDINGS = 100_000  # combinations of a rule's own all/any bindings
+
+
+def count_step(ctx: Context) -> None:
+    """One more rule body run for the current rule; refuses work beyond MAX_QUANT_STEPS."""
+    steps = ctx._cache.get("quant_steps", 0) + 1
+    if steps > MAX_QUANT_STEPS:
+        raise EvalError(f"all/any 的组合超过 {MAX_QUANT_STEPS} 种,规则无法计算")
+    ctx._cache["quant_steps"] = steps
 
 CellKey = tuple[str, str, str]
 Env = dict[str, Value]  # bound variable names -> values
@@ -317,6 +327,7 @@ class Compiler:
         def run(ctx: Context, env: Env) -> bool:
             def walk(i: int, env: Env) -> Iterator[bool]:
                 if i == len(compiled):
+                    count_step(ctx)
                     yield _truthy(fbody(ctx, env))
                     return
                 name, dom = compiled[i]
@@ -479,21 +490,21 @@ class Compiler:
             impl = _implemented(spec)
             return lambda ctx, env: impl(ctx, *flags)
         if spec.kind == "pattern":  # the patterns must be literal strings, compiled now
-            nodes: list[Any] = []
+            nodes: list[tuple[bool, Any]] = []  # (is a compiled pattern, pattern | argument closure)
             for i, a in enumerate(args):
                 if i not in spec.patterns:
-                    nodes.append(self._node(a, scope))
+                    nodes.append((False, self._node(a, scope)))
                     continue
                 if a[0] != "const" or not isinstance(a[2], str):
                     where = "第二个" if i == 1 else f"第 {i + 1} 个"
                     raise ExprError(f"函数 {name} 的{where}参数应是字符串常量(正则表达式)", a[1] if len(a) > 1 else pos)
                 try:
-                    regex = re.compile(a[2])
-                except re.error as exc:
-                    raise ExprError(f"正则表达式有误:{exc}", a[1]) from None
-                nodes.append(regex)
+                    regex = compile_pattern(a[2])
+                except PatternRefused as exc:
+                    raise ExprError(str(exc), a[1]) from None
+                nodes.append((True, regex))
             impl = _implemented(spec)
-            return lambda ctx, env: impl(ctx, *[x if isinstance(x, re.Pattern) else x(ctx, env) for x in nodes])
+            return lambda ctx, env: impl(ctx, *[x if is_pat else x(ctx, env) for is_pat, x in nodes])
         compiled = [self._node(a, scope) for a in args]
         impl = _implemented(spec)
         if len(compiled) == 1:
@@ -545,6 +556,13 @@ def _width(s: str) -> int:
 
 def compile_template(template: Template) -> None:
     """Compile every formula and rule of a template; raises TemplateError naming the place."""
+    try:
+        _compile_template(template)
+    except RecursionError:  # the parser bounds depth; this is the last line of defence
+        raise TemplateError(f"模板 {template.path}:公式或规则嵌套过深") from None
+
+
+def _compile_template(template: Template) -> None:
     c = Compiler(template)
     for table in template.tables.values():
         for col in table.columns:
@@ -584,11 +602,19 @@ def _dry_run(template: Template) -> None:
         for rule in template.rules:
             compiled = rule.compiled
             assert compiled is not None
+            ctx._cache["quant_steps"] = 0
             try:
                 envs: list[Env] = [{}]
                 for name, dom in compiled.bindings:
-                    envs = [{**env, name: v} for env in envs for v in _as_list(dom(ctx, env))]
-                for env in envs[:50]:
+                    grown: list[dict[str, object]] = []
+                    for env in envs:
+                        domain = _as_list(dom(ctx, env))
+                        if len(grown) + len(domain) > MAX_BINDINGS:
+                            raise EvalError(f"all/any 的组合超过 {MAX_BINDINGS} 种")
+                        grown.extend({**env, name: v} for v in domain)
+                    envs = grown
+                for env in envs:  # all of them: a rule that asks for too much work is refused now
+                    count_step(ctx)
                     if compiled.when is None or truthy(compiled.when(ctx, env)):
                         compiled.body(ctx, env)
                         for _label, _kind, scope_fn in rule.compiled.scopes:  # type: ignore[attr-defined]

@@ -42,6 +42,9 @@ class ExprError(Exception):
 Node = tuple[Any, ...]
 
 MAX_DEPTH = 60  # nesting a person writes stays far below; deeper input is refused, not crashed on
+MAX_TREE_DEPTH = 100  # levels of the parsed tree (a chain a+b+c… nests too); bounds recursion later
+MAX_TOKENS = 2000  # of one expression; the longest rule of the national template has about 60
+MAX_NUMBER_DIGITS = 30  # a number literal in a rule; 1e9 is the largest cell value
 KEYWORDS = {"and", "or", "not", "in", "all", "any", "true", "false"}
 TWO_CHAR = {"==", "!=", "<=", ">=", ".."}
 ONE_CHAR = set("+-*/()[],:.<>")
@@ -66,6 +69,8 @@ def tokenize(src: str) -> list[Token]:
             j = i
             while j < n and src[j].isascii() and src[j].isdigit():
                 j += 1
+            if j - i > MAX_NUMBER_DIGITS:
+                raise ExprError(f"数字过长(超过 {MAX_NUMBER_DIGITS} 位)", i)
             # A '.' followed by a digit continues a decimal; '..' is the range operator.
             if j + 1 < n and src[j] == "." and src[j + 1].isascii() and src[j + 1].isdigit():
                 j += 1
@@ -107,6 +112,8 @@ def tokenize(src: str) -> list[Token]:
             i += 1
             continue
         raise ExprError(f"无法识别的字符 “{ch}”", i)
+        if len(tokens) > MAX_TOKENS:
+            raise ExprError(f"表达式过长(超过 {MAX_TOKENS} 个记号)", i)
     tokens.append(Token("end", None, n))
     return tokens
 
@@ -142,9 +149,13 @@ class Parser:
 
     # -- grammar
     def parse_rule(self) -> Node:
-        node = self.parse_quant() if self.at("kw", "all") or self.at("kw", "any") else self.parse_expr()
+        try:
+            node = self.parse_quant() if self.at("kw", "all") or self.at("kw", "any") else self.parse_expr()
+        except RecursionError:
+            raise ExprError(f"表达式嵌套太深(超过 {MAX_DEPTH} 层)", self.tok.pos) from None
         if not self.at("end"):
             raise ExprError(f"多余的内容 “{self.tok.value}”", self.tok.pos)
+        _check_depth(node)
         return node
 
     def parse_quant(self) -> Node:
@@ -310,6 +321,25 @@ class Parser:
         if t.kind == "name" and self.tokens[self.i + 1].kind == "op" and self.tokens[self.i + 1].value == "..":
             return self.parse_spec()
         return self.parse_expr()
+
+
+def tree_depth(node: Any) -> int:
+    """Levels of tuples and lists in a parsed tree, counted without recursion."""
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((x, d + 1) for x in n if isinstance(x, (tuple, list)))
+    return deepest
+
+
+def _check_depth(node: Any) -> None:
+    """Refuse a tree deep enough to exhaust Python's stack when compiled or run: long chains
+    (1 + 1 + …, a and b and …, x.id.id…) and nested cell references (t3[t3[…], …])."""
+    if tree_depth(node) > MAX_TREE_DEPTH:
+        pos = node[1] if isinstance(node, tuple) and len(node) > 1 and isinstance(node[1], int) else 0
+        raise ExprError(f"表达式太长或嵌套太深(超过 {MAX_TREE_DEPTH} 层),请拆成几条规则或用 sum()", pos)
 
 
 def parse(src: str) -> Node:
