@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 from nianbao import __version__
-from nianbao.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, NianbaoError, os_reason
+from nianbao.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, NianbaoError
 
-SUBCOMMANDS = ("new", "check", "render", "recover", "total", "migrate")
+SUBCOMMANDS = ("new", "check", "render", "verify", "recover", "total", "migrate")
 
 # argparse prints its own words in English; these are the ones a clerk meets.
 _ARGPARSE_ZH = {
@@ -49,7 +49,8 @@ def _parser_for_app() -> argparse.ArgumentParser:
             "子命令:\n"
             "  nianbao new 草稿.toml --org 机关全称 --year 2025   新建草稿并打开\n"
             "  nianbao check 草稿.toml…                          检查,退出码 0 无错误 / 1 有错误 / 2 文件无法使用\n"
-            "  nianbao render 草稿.toml [-o 报告.md]              导出 Markdown 报告\n"
+            "  nianbao render 草稿.toml [-o 报告.md|.html|.docx]  导出报告(Markdown、网页或 Word)\n"
+            "  nianbao verify 报告.html 草稿.toml                 核对已发布报告中的数字与草稿是否一致\n"
             "  nianbao recover 草稿.toml                         查看并恢复自动保存的内容\n"
             "  nianbao total 汇总.toml 甲.toml 乙.toml…            把多份报告的表格相加成一份汇总草稿\n"
             "  nianbao migrate 草稿.toml [--dry-run]              把旧版模板的草稿升级到当前模板\n"
@@ -78,11 +79,10 @@ def _parser_for(command: str) -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="以 JSON 输出,便于程序处理")
         p.add_argument("--previous", help="上年的草稿(启用跨年度检查;默认用草稿中 previous 指定的文件)")
         p.epilog = "退出码:0 没有错误(可能有提醒);1 有错误;2 文件无法读取或格式不对。"
-    elif command == "render":
-        p = argparse.ArgumentParser(prog="nianbao render", description="把草稿导出为 Markdown 报告。")
-        p.add_argument("draft", help="草稿文件")
-        p.add_argument("-o", "--output", help="输出文件(默认输出到屏幕)")
-        p.add_argument("--tables", choices=("pipe", "html"), default="pipe", help="表格写法:pipe(默认)或 html(保留合并单元格)")
+    elif command in ("render", "verify"):
+        from nianbao.cli import render_cmd
+
+        p = render_cmd.render_parser() if command == "render" else render_cmd.verify_parser()
     elif command == "migrate":
         p = argparse.ArgumentParser(prog="nianbao migrate", description="按模板中声明的迁移步骤,把旧版本模板的草稿升级(原文件另存为 .bak)。")
         p.add_argument("draft", help="草稿文件")
@@ -268,24 +268,15 @@ def _print_check(results: list[dict]) -> None:
 
 
 def cmd_render(args) -> int:
-    from nianbao.engine.render import render_markdown
-    from nianbao.store.draft import load_draft
+    from nianbao.cli.render_cmd import cmd_render as render
 
-    draft = load_draft(args.draft)
-    text = render_markdown(draft, tables=args.tables)
-    if args.output:
-        from nianbao.store.draft import atomic_write
+    return render(args)
 
-        out = Path(args.output)
-        try:
-            atomic_write(out, text.encode("utf-8"))
-        except OSError as exc:
-            _err(f"{out}:无法写入({os_reason(exc)})")
-            return EXIT_UNUSABLE
-        print(f"已导出 {out}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-    return EXIT_OK
+
+def cmd_verify(args) -> int:
+    from nianbao.cli.render_cmd import cmd_verify as verify
+
+    return verify(args)
 
 
 def cmd_total(args) -> int:
@@ -342,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
                 "new": cmd_new,
                 "check": cmd_check,
                 "render": cmd_render,
+                "verify": cmd_verify,
                 "recover": cmd_recover,
                 "total": cmd_total,
                 "migrate": cmd_migrate,

@@ -27,13 +27,13 @@ from nianbao.store.draft import Draft
 CellKey = tuple[str, str, str]
 
 # kinds of grid cells
-CORNER, COLUMN, ROW_LABEL, BLOCK_TITLE, VALUE = "corner", "column", "row", "block", "value"
+CORNER, GROUP, COLUMN, ROW_LABEL, BLOCK_TITLE, VALUE = "corner", "group", "column", "row", "block", "value"
 
 
 @dataclass(frozen=True)
 class GridCell:
     text: str
-    kind: str  # CORNER | COLUMN | ROW_LABEL | BLOCK_TITLE | VALUE
+    kind: str  # CORNER | GROUP (a header over several columns) | COLUMN | ROW_LABEL | BLOCK_TITLE | VALUE
     row: int  # grid position of the top-left corner, 0-based, counted over the whole table
     col: int
     rowspan: int = 1
@@ -119,7 +119,7 @@ def shown_values(draft: Draft) -> dict[CellKey, str]:
         if key in memo:
             return memo[key]
         memo[key] = None  # a cycle reads as blank
-        v: object = draft.values.get(key)  # type: ignore[call-overload]
+        v: object = draft.values.get(key)
         if v is None and key in template.derived:
             formula = template.derived[key]
             table = template.tables[key[0]]
@@ -139,6 +139,16 @@ def shown_values(draft: Draft) -> dict[CellKey, str]:
 
 
 # ---------------------------------------------------------------- text
+
+
+# Characters XML 1.0 cannot hold (C0 controls but tab/newline, DEL and C1, lone surrogates,
+# U+FFFE/U+FFFF): a Word file with one of them does not open, and none belongs in a report.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """Text with the characters no document format can hold removed."""
+    return _NOT_XML.sub("", text)
 
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\w+)\}")
@@ -165,10 +175,10 @@ def fill(pattern: str, draft: Draft) -> tuple[str, bool]:
     every placeholder had a value. Plain names only, so a template reaches no Python."""
     complete = True
 
-    def sub(m: re.Match) -> str:
+    def sub(m: re.Match[str]) -> str:
         nonlocal complete
         if m.group(1) is None:
-            return m.group()[0]
+            return str(m.group())[0]
         text = meta_text(draft, m.group(1))
         complete = complete and bool(text.strip())
         return text
@@ -216,7 +226,7 @@ def _head_cells(paths: list[tuple[str, ...]], spans: list[int], depth: int, top:
             j = i + 1
             while j < len(paths) and len(paths[j]) > level + 1 and paths[j][: level + 1] == path[: level + 1]:
                 j += 1
-            rows[level].append(GridCell(path[level], COLUMN, top + level, starts[i], 1, sum(spans[i:j])))
+            rows[level].append(GridCell(path[level], GROUP, top + level, starts[i], 1, sum(spans[i:j])))
             i = j
     return rows
 

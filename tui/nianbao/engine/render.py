@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 
 from nianbao.engine.layout import field_label_shown, fill, lines, shown_values
-from nianbao.report.template import Block, Table
+from nianbao.report.model import Block, Table
 from nianbao.store.draft import Draft
 
 TABLE_MODES = ("pipe", "html")
@@ -73,7 +73,7 @@ def _pipe_row(cells: Sequence[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _pipe_block(table: Table, block: Block, values: dict) -> list[str]:
+def _pipe_block(table: Table, block: Block, values: dict[tuple[str, str, str], str]) -> list[str]:
     columns = [table.column_by_id[c] for c in block.columns]
     header = [escape_inline(PATH_SEP.join(_path(c.group, c.label))) for c in columns]
     if table.row_labels:
@@ -139,7 +139,7 @@ def _row_heads(paths: list[tuple[str, ...]], depth: int) -> list[list[tuple[str,
     return out
 
 
-def _html_block(table: Table, block: Block, values: dict) -> list[str]:
+def _html_block(table: Table, block: Block, values: dict[tuple[str, str, str], str]) -> list[str]:
     columns = [table.column_by_id[c] for c in block.columns]
     rows = [table.row_by_id[r] for r in block.rows]
     col_paths = [_path(c.group, c.label) for c in columns]
@@ -169,7 +169,7 @@ def _bold(text: str) -> str:
     return f"**{escape_inline(text)}**"
 
 
-def _table_parts(table: Table, values: dict, tables: str, titled: bool) -> list[str]:
+def _table_parts(table: Table, values: dict[tuple[str, str, str], str], tables: str, titled: bool) -> list[str]:
     parts = [_bold(table.title)] if titled and table.title.strip() else []
     draw = _html_block if tables == "html" else _pipe_block
     for block in table.blocks:
