@@ -185,7 +185,16 @@ def _footers(doc: Any) -> None:
 # ---------------------------------------------------------------- tables
 
 
+# Column widths are multiples of 72 twips (1.27 mm, also a whole number of 1/100 mm), so merged
+# widths add up exactly in Word's twips and in LibreOffice's 1/100 mm (which splits the grid else).
+WIDTH_STEP = 45720  # EMU
+
+
 def _column_widths(layout: TableLayout, total: int) -> list[int]:
+    return [w - w % WIDTH_STEP for w in _raw_widths(layout, total)]
+
+
+def _raw_widths(layout: TableLayout, total: int) -> list[int]:
     values = layout.width - layout.label_width
     if not layout.label_width:
         return [total // layout.width] * layout.width
@@ -227,6 +236,7 @@ def _table(doc: Any, layout: TableLayout, width: int) -> None:
             target = table.cell(cell.row, cell.col)
             if cell.rowspan > 1 or cell.colspan > 1:
                 target = target.merge(table.cell(cell.row + cell.rowspan - 1, cell.col + cell.colspan - 1))
+                target.width = sum(widths[cell.col:cell.col + cell.colspan])
             target.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             header = cell.kind in (CORNER, GROUP, COLUMN, BLOCK_TITLE)
             paragraph = target.paragraphs[0]
