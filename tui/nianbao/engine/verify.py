@@ -135,10 +135,12 @@ def _from_markdown(text: str, layout: ReportLayout) -> Published:
 
 def _from_docx(path: Path, layout: ReportLayout) -> Published:
     from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
 
     try:
         doc = Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as exc:
+        # SyntaxError: lxml's XMLSyntaxError for a damaged part inside the zip
         raise PublishedUnreadable(f"{path}:不是可以读取的 Word(.docx)文件({exc})") from None
     figures: dict[CellKey, str] = {}
     missing = 0
