@@ -15,12 +15,9 @@ from typing import TYPE_CHECKING
 
 from nianbao.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, os_reason, printable
 
-FORMATS = ("md", "html", "docx")
-SUFFIX = {"md": ".md", "html": ".html", "docx": ".docx"}
+from nianbao.engine.exports import BY_SUFFIX, FORMATS, export_bytes
 if TYPE_CHECKING:
     from nianbao.store.draft import Draft
-
-_BY_SUFFIX = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".docx": "docx"}
 
 
 def render_parser() -> argparse.ArgumentParser:
@@ -59,23 +56,8 @@ def _format_of(args: argparse.Namespace) -> str:
     if args.format:
         return str(args.format)
     if args.output:
-        return _BY_SUFFIX.get(Path(args.output).suffix.lower(), "md")
+        return BY_SUFFIX.get(Path(args.output).suffix.lower(), "md")
     return "md"
-
-
-def export_bytes(draft: Draft, fmt: str, *, tables: str = "pipe", record: str = "") -> bytes:
-    """The report in one format, as the bytes of its file."""
-    if fmt == "docx":
-        from nianbao.engine.docx_report import render_docx
-
-        return render_docx(draft, record)
-    if fmt == "html":
-        from nianbao.engine.html_report import render_html
-
-        return render_html(draft, record).encode("utf-8")
-    from nianbao.engine.render import render_markdown
-
-    return render_markdown(draft, tables=tables, record=record).encode("utf-8")
 
 
 def cmd_render(args: argparse.Namespace) -> int:
