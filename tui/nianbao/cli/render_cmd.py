@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nianbao.engine.exports import BY_SUFFIX, FORMATS, export_bytes
 from nianbao.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, os_reason, printable
 
-from nianbao.engine.exports import BY_SUFFIX, FORMATS, export_bytes
 if TYPE_CHECKING:
     from nianbao.store.draft import Draft
 
