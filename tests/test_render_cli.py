@@ -9,12 +9,15 @@ import sys
 
 import pytest
 from docx import Document
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nianbao.cli.main import main
 from nianbao.engine.layout import shown_values
 from nianbao.engine.record import figures_digest
 from nianbao.store.draft import Acknowledgement, load_draft, save_draft
 from tests.export_helpers import ROOT, with_closing
+from tests.test_render import drafts
 
 SEED = ROOT / "samples" / "yuzhong-emergency-2024.toml"
 BLANK = ROOT / "samples" / "blank.toml"
@@ -185,3 +188,15 @@ def test_help_names_the_formats():
     r = run("render", "-h")
     assert r.returncode == 0 and "docx" in r.stdout and "--with-record" in r.stdout
     assert "verify" in run("--help").stdout
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(drafts(), st.sampled_from(["md", "html", "docx"]), st.sampled_from(["pipe", "html"]))
+def test_any_draft_round_trips_through_every_format(tmp_path, draft, fmt, tables):
+    from nianbao.engine.exports import export_bytes
+    from nianbao.engine.verify import compare, read_published
+
+    out = tmp_path / f"any.{fmt}"
+    out.write_bytes(export_bytes(draft, fmt, tables=tables))
+    result = compare(read_published(out, draft), draft)
+    assert result.differences == [] and result.missing == 0 and result.matches
