@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nianbao.engine.exports import BY_SUFFIX, FORMATS, export_bytes
-from nianbao.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, os_reason, printable
+from nianbao.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, NianbaoError, os_reason, printable
 
 if TYPE_CHECKING:
     from nianbao.store.draft import Draft
@@ -64,12 +64,12 @@ def cmd_render(args: argparse.Namespace) -> int:
     from nianbao.engine.checks import check, counts
     from nianbao.engine.layout import shown_values
     from nianbao.engine.record import make_record
-    from nianbao.store.draft import DraftError, atomic_write, load_draft, load_previous
+    from nianbao.store.draft import atomic_write, load_draft, load_previous
 
     draft = load_draft(args.draft)
     try:
         previous = load_previous(draft, args.draft)
-    except DraftError:
+    except NianbaoError:  # last year's draft only adds cross-year warnings; render without them
         previous = None
     findings = check(draft, previous)
     errors, _ = counts(findings)

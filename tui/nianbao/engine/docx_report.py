@@ -225,27 +225,35 @@ def _table(doc: Any, layout: TableLayout, width: int) -> None:
     widths = _column_widths(layout, width)
     for i, column in enumerate(table.columns):
         column.width = widths[i]
-        for cell in column.cells:
-            cell.width = widths[i]
+    grid = table._cells  # fetched once: table.cell() rebuilds this list on every call
+    for i, cell in enumerate(grid):
+        cell.width = widths[i % layout.width]
     head_rows = sum(len(p.rows) for p in layout.parts if p.kind == "head")
     for i, row in enumerate(table.rows):
         _mark_row(row, i < head_rows)
     together = layout.height <= KEEP_TOGETHER_ROWS
+    spans = []
+    header_style, cell_style = doc.styles[HEAD_CELL], doc.styles[CELL]
     for line in layout.rows:
         for cell in line:
-            target = table.cell(cell.row, cell.col)
-            if cell.rowspan > 1 or cell.colspan > 1:
-                target = target.merge(table.cell(cell.row + cell.rowspan - 1, cell.col + cell.colspan - 1))
-                target.width = sum(widths[cell.col:cell.col + cell.colspan])
+            target = grid[cell.row * layout.width + cell.col]
             target.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             header = cell.kind in (CORNER, GROUP, COLUMN, BLOCK_TITLE)
             paragraph = target.paragraphs[0]
-            paragraph.style = doc.styles[HEAD_CELL if header else CELL]
+            paragraph.style = header_style if header else cell_style
             if cell.kind in (ROW_LABEL, BLOCK_TITLE):
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
             paragraph.paragraph_format.keep_with_next = together and cell.row + cell.rowspan < layout.height
             if cell.text:
                 paragraph.add_run(printable(cell.text))
+            if cell.rowspan > 1 or cell.colspan > 1:
+                spans.append((cell, target))
+    # Merge last: the layout's rectangles are disjoint, so no merge touches another's corners,
+    # and the covered cells are empty (merging moves nothing but the top-left text).
+    for cell, target in spans:
+        corner = grid[(cell.row + cell.rowspan - 1) * layout.width + cell.col + cell.colspan - 1]
+        merged = target.merge(corner)
+        merged.width = sum(widths[cell.col:cell.col + cell.colspan])
 
 
 # ---------------------------------------------------------------- the document
