@@ -198,7 +198,7 @@ def _raw_widths(layout: TableLayout, total: int) -> list[int]:
     values = layout.width - layout.label_width
     if not layout.label_width:
         return [total // layout.width] * layout.width
-    value = max(min(total * 3 // 5 // values, int(Mm(30))), int(Mm(12)))
+    value = max(min(total // 2 // values, int(Mm(30))), int(Mm(12)))
     labels = total - value * values
     group = min(int(Mm(16)), labels // (layout.label_width + 1))
     leaf = labels - group * (layout.label_width - 1)
