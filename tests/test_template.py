@@ -461,6 +461,9 @@ def test_readme_toml_examples_are_valid_and_load(base):
             data["rules"].append({"id": f"DOC{i}", "severity": "warning", "message": "m", **snippet})
         elif "carry" in snippet:
             data["carry"] = snippet["carry"]
+        elif "closing" in snippet:  # quoted from the real template: must be verbatim
+            assert all(line in base["closing"] for line in snippet["closing"])
+            data["closing"] = snippet["closing"]
         elif "tables" in snippet:
             for kind in ("columns", "rows"):
                 for item in snippet["tables"][kind]:
@@ -515,3 +518,25 @@ def test_readme_lists_every_function_and_attribute():
     for attrs in ATTRIBUTES.values():
         for name in attrs:
             assert f"`{name}`" in section8, name
+
+
+# ---------------------------------------------------------------- [[closing]]
+
+
+@pytest.mark.parametrize("closing, message", [
+    ({"text": "{nope}"}, "占位 {nope} 不是基本信息的 id"),
+    ({"text": "x", "align": "center"}, "align 只能是 left 或 right"),
+    ({"align": "left"}, "缺少 text"),
+    ("x", "[[closing]] 表数组"),
+])
+def test_a_broken_closing_line_is_refused(base, closing, message):
+    data = copy.deepcopy(base)
+    data["closing"] = [closing] if isinstance(closing, dict) else closing
+    with pytest.raises(TemplateError, match=re.escape(message)):
+        parse_template(data, "x.toml")
+
+
+def test_closing_lines_load(base):
+    t = parse_template(base, "x.toml")
+    assert [(c.text, c.align) for c in t.closing] == [
+        ("联系方式:{contact}", "left"), ("{org_name}", "right"), ("{publish_date}", "right")]

@@ -258,6 +258,8 @@ async def test_export_writes_what_render_writes(tmp_path):
         await pilot.pause()
         await pilot.press("f6")
         await pilot.pause()
+        await pilot.press("enter")  # the format: Markdown comes first
+        await pilot.pause()
         assert isinstance(app.screen, PathScreen)
         assert app.screen.query_one("#path", Input).value == str(path.with_suffix(".md"))
         await pilot.press("enter")

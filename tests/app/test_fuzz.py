@@ -412,6 +412,13 @@ async def test_a_second_key_in_a_closing_dialog_does_not_close_the_editor(workdi
         assert app.editor is not None, [type(s).__name__ for s in app.screen_stack]
 
 
+async def pick_export_format(pilot, opener: str) -> None:
+    """导出 (F6) asks the format first: Enter takes the first, Markdown."""
+    if opener == "f6":
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+
+
 @pytest.mark.parametrize("opener", ["f3", "f6"])
 async def test_a_very_long_file_name_in_a_dialog_is_refused_politely(workdir, opener):
     app = NianbaoApp(workdir / "seed.toml")
@@ -419,6 +426,7 @@ async def test_a_very_long_file_name_in_a_dialog_is_refused_politely(workdir, op
         await settle(pilot)
         await pilot.press(opener)
         await pilot.pause(0.3)
+        await pick_export_format(pilot, opener)
         assert isinstance(app.screen, PathScreen)
         paste(app, "年报" * 100)
         await settle(pilot)
@@ -458,6 +466,7 @@ async def test_a_nul_in_a_file_name_is_refused_politely(workdir, opener):
         await settle(pilot)
         await pilot.press(opener)
         await pilot.pause(0.3)
+        await pick_export_format(pilot, opener)
         app.screen.query_one("#path", Input).value = ""
         paste(app, "a\x00b")
         await settle(pilot)

@@ -272,7 +272,7 @@ class NianbaoApp(App):
             yield SystemCommand(f"跳转: {label}", f"打开“{label}”", partial(editor.show_entry, entry))
         yield SystemCommand("草稿: 保存", "保存草稿(F2 或 Ctrl+S)", editor.action_save)
         yield SystemCommand("草稿: 另存为", "换个文件名保存(F3)", editor.action_save_as)
-        yield SystemCommand("导出: Markdown", "导出 Markdown 报告(F6)", editor.action_export)
+        yield SystemCommand("导出报告", "导出为 Markdown、网页或 Word(F6)", editor.action_export)
         yield SystemCommand("检查: 下一个问题", "跳到下一个错误或提醒(F8)", editor.action_next_problem)
         yield SystemCommand("检查: 上一个问题", "跳到上一个错误或提醒(Shift+F8)", editor.action_previous_problem)
         yield SystemCommand("检查: 全部问题", "打开“检查与导出”", partial(editor.show_entry, REVIEW_ENTRY))

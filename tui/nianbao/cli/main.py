@@ -22,6 +22,7 @@ COMMANDS: list[SubCommand] = [
     new_cmd.COMMAND,
     check_cmd.COMMAND,
     render_cmd.COMMAND,
+    render_cmd.VERIFY,
     recover_cmd.COMMAND,
     total_cmd.COMMAND,
     migrate_cmd.COMMAND,

@@ -1,9 +1,13 @@
-"""Render a draft as a Markdown report: title, opening, the sections and their tables.
+"""Render a draft as a Markdown report: title, opening, the sections, their tables, the closing.
 
-Everything comes from the template (headings, field labels, column and row groups), so any
-template renders. Narrative text is text: every Markdown or HTML special is escaped so what
-the clerk typed is what a reader sees. Tables are GFM pipe tables (nested headers flattened
-with "/") or, with ``tables="html"``, HTML tables whose headers are really merged.
+Everything comes from the template (headings, field labels, column and row groups, closing
+lines), so any template renders. Narrative text is text: every Markdown or HTML special is
+escaped, also what pandoc's extended readers (``markdown``, ``commonmark_x``) treat as
+structure — fenced divs, attribute braces, definition lists, fancy list markers, citations,
+super/subscripts — so what the clerk typed is what a reader sees under every common reader.
+Tables are GFM pipe tables (nested headers flattened with "/") or, with ``tables="html"``,
+HTML tables whose headers are really merged. The HTML page and the Word file have their own
+writers (`html_report`, `docx_report`) fed by the same `layout`.
 """
 
 from __future__ import annotations
@@ -12,24 +16,29 @@ import html
 import re
 from collections.abc import Sequence
 
-from nianbao.engine.checks import computed_values
 from nianbao.engine.figures import resolve
-from nianbao.report.template import Block, Section, Table
-from nianbao.report.values import format_cell
+from nianbao.engine.layout import field_label_shown, fill, lines, shown_values
+from nianbao.report.model import Block, Table
 from nianbao.store.draft import Draft
 
 TABLE_MODES = ("pipe", "html")
 PATH_SEP = "/"
 
-# Specials anywhere in a line: CommonMark inline syntax plus GFM/pandoc extras (~ strikeout,
-# $ math, # so a heading never loses a trailing "#"). <>& become entities instead.
-_ALWAYS = re.compile(r"([\\`*_\[\]|~#$])")
+# Specials anywhere in a line: CommonMark inline syntax plus GFM/pandoc extras (~ strikeout and
+# subscript, ^ superscript and inline notes, $ math, {} attributes and bracketed spans, @ citations
+# and example lists, # so a heading never loses a trailing "#"). <>& become entities instead.
+_ALWAYS = re.compile(r"([\\`*_\[\]|~#$^{}@])")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # pandoc's gfm turns ":name:" into an emoji.
 _EMOJI = re.compile(r":(?=[A-Za-z0-9_+-]+:)")
-# Block starts that survive the escapes above: a bullet, or the "." / ")" of "1." / "1)".
-_BULLET = re.compile(r"^[-+]")
-_ORDERED = re.compile(r"^(\d+)([.)])(?=[ \t]|$)")
+# Block starts that survive the escapes above: a bullet; the "." / ")" of "1." "a)" "iv." (pandoc's
+# fancy lists); the "(" of "(1)" "(a)"; colons opening a fenced div (":::") or a definition (": ");
+# "Table:" opening a pandoc table caption; "%" opening a pandoc title block.
+_BULLET = re.compile(r"^[-+%]")
+_ORDERED = re.compile(r"^(\d+|[A-Za-z]|[ivxlcdmIVXLCDM]+)([.)])(?=[ \t]|$)")
+_PAREN_LIST = re.compile(r"^\((?=(?:\d+|[A-Za-z]|[ivxlcdmIVXLCDM]+|\\@)\)(?:[ \t]|$))")
+_LEADING_COLONS = re.compile(r"^:+")
+_CAPTION = re.compile(r"^([Tt]able):")
 
 
 def escape_inline(text: str) -> str:
@@ -41,9 +50,12 @@ def escape_inline(text: str) -> str:
 
 
 def escape_line(text: str) -> str:
-    """Escape a line that starts a paragraph: also neutralise list markers."""
+    """Escape a line that starts a paragraph: also neutralise list, div and definition markers."""
     text = escape_inline(text)
-    return _ORDERED.sub(r"\1\\\2", _BULLET.sub(r"\\\g<0>", text))
+    text = _ORDERED.sub(r"\1\\\2", _BULLET.sub(r"\\\g<0>", text))
+    text = _PAREN_LIST.sub(r"\\(", text)
+    text = _LEADING_COLONS.sub(lambda m: "\\:" * len(m.group()), text)
+    return _CAPTION.sub(r"\1\\:", text)
 
 
 def paragraphs(text: str) -> list[str]:
@@ -51,30 +63,8 @@ def paragraphs(text: str) -> list[str]:
     return [escape_line(line) for line in text.splitlines() if line.strip()]
 
 
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
-
-def _fill(pattern: str, draft: Draft) -> str:
-    """Put metadata into {id} placeholders: plain names only, so a template reaches no Python."""
-    meta = draft.meta
-
-    def value(m: re.Match) -> str:
-        v = meta.get(m.group(1))
-        return "" if v is None else str(v)
-
-    return _PLACEHOLDER.sub(value, pattern)
-
-
 def _path(group: Sequence[str], label: str) -> tuple[str, ...]:
     return (*group, label)
-
-
-def _field_label_shown(section: Section) -> bool:
-    # A lone field named like its section would only repeat the heading.
-    if len(section.fields) != 1:
-        return True
-    label = section.fields[0].label.strip()
-    return not (label and label in section.heading)
 
 
 # ---------------------------------------------------------------- pipe tables
@@ -84,7 +74,7 @@ def _pipe_row(cells: Sequence[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _pipe_block(table: Table, block: Block, values: dict) -> list[str]:
+def _pipe_block(table: Table, block: Block, values: dict[tuple[str, str, str], str]) -> list[str]:
     columns = [table.column_by_id[c] for c in block.columns]
     header = [escape_inline(PATH_SEP.join(_path(c.group, c.label))) for c in columns]
     if table.row_labels:
@@ -92,7 +82,7 @@ def _pipe_block(table: Table, block: Block, values: dict) -> list[str]:
     lines = [_pipe_row(header), _pipe_row(["---"] * len(header))]
     for rid in block.rows:
         row = table.row_by_id[rid]
-        cells = [format_cell(values.get((table.id, rid, c.id))) for c in columns]
+        cells = [values.get((table.id, rid, c.id), "") for c in columns]
         if table.row_labels:
             cells.insert(0, escape_inline(PATH_SEP.join(_path(row.group, row.label))))
         lines.append(_pipe_row(cells))
@@ -150,7 +140,7 @@ def _row_heads(paths: list[tuple[str, ...]], depth: int) -> list[list[tuple[str,
     return out
 
 
-def _html_block(table: Table, block: Block, values: dict) -> list[str]:
+def _html_block(table: Table, block: Block, values: dict[tuple[str, str, str], str]) -> list[str]:
     columns = [table.column_by_id[c] for c in block.columns]
     rows = [table.row_by_id[r] for r in block.rows]
     col_paths = [_path(c.group, c.label) for c in columns]
@@ -167,7 +157,7 @@ def _html_block(table: Table, block: Block, values: dict) -> list[str]:
     heads = _row_heads(row_paths, label_depth) if label_depth else [[] for _ in rows]
     for row, head in zip(rows, heads):
         tr = [_cell("th", t, rs, cs) for t, rs, cs in head]
-        tr += [_cell("td", format_cell(values.get((table.id, row.id, c.id)))) for c in columns]
+        tr += [_cell("td", values.get((table.id, row.id, c.id), "")) for c in columns]
         lines.append("<tr>" + "".join(tr) + "</tr>")
     lines += ["</tbody>", "</table>"]
     return lines
@@ -180,7 +170,7 @@ def _bold(text: str) -> str:
     return f"**{escape_inline(text)}**"
 
 
-def _table_parts(table: Table, values: dict, tables: str, titled: bool) -> list[str]:
+def _table_parts(table: Table, values: dict[tuple[str, str, str], str], tables: str, titled: bool) -> list[str]:
     parts = [_bold(table.title)] if titled and table.title.strip() else []
     draw = _html_block if tables == "html" else _pipe_block
     for block in table.blocks:
@@ -190,17 +180,18 @@ def _table_parts(table: Table, values: dict, tables: str, titled: bool) -> list[
     return parts
 
 
-def render_markdown(draft: Draft, tables: str = "pipe") -> str:
-    """The whole report as Markdown; ``tables`` is "pipe" (GFM) or "html" (merged headers)."""
+def render_markdown(draft: Draft, tables: str = "pipe", record: str = "") -> str:
+    """The whole report as Markdown; ``tables`` is "pipe" (GFM) or "html" (merged headers).
+    ``record`` is a validation record's lines (`engine.record`), appended after the closing."""
     if tables not in TABLE_MODES:
         raise ValueError(f"表格格式只能是 {' 或 '.join(TABLE_MODES)},不是“{tables}”")
     template = draft.template
-    values = computed_values(draft)
-    parts = ["# " + escape_inline(_fill(template.title, draft))]
-    parts += paragraphs(_fill(template.opening, draft))
+    values = shown_values(draft)
+    parts = ["# " + escape_inline(fill(template.title, draft)[0])]
+    parts += paragraphs(fill(template.opening, draft)[0])
     for section in template.sections:
         parts.append("## " + escape_inline(section.heading))
-        labelled = _field_label_shown(section)
+        labelled = field_label_shown(section)
         for field in section.fields:
             if labelled:
                 parts.append("### " + escape_inline(field.label))
@@ -208,4 +199,23 @@ def render_markdown(draft: Draft, tables: str = "pipe") -> str:
             parts += paragraphs(text)
         for tid in section.tables:
             parts += _table_parts(template.tables[tid], values, tables, titled=len(section.tables) > 1)
+    parts += [escape_line(line) for line in closing_lines(draft)]
+    if record:
+        parts += record_parts(record)
     return "\n\n".join(parts) + "\n"
+
+
+def closing_lines(draft: Draft) -> list[str]:
+    """The template's closing lines with metadata filled in; a line with a blank placeholder is left out."""
+    out = []
+    for line in draft.template.closing:
+        text, complete = fill(line.text, draft)
+        if complete and text.strip():
+            out.append(" ".join(text.split()))
+    return out
+
+
+def record_parts(record: str) -> list[str]:
+    """A validation record: a thematic break, its title in bold, one escaped paragraph per line."""
+    title, *rest = lines(record)
+    return ["* * *", _bold(title), *(escape_line(line) for line in rest)]

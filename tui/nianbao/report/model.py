@@ -191,6 +191,15 @@ class Rule:
     compiled: CompiledRule | None = field(default=None, repr=False, compare=False)  # set by compile_template
 
 
+@dataclass(frozen=True)
+class ClosingLine:
+    """A line printed after the last section (联系方式, 机关名称, 发布日期), with {meta} placeholders;
+    left out when one of its placeholders is blank."""
+
+    text: str
+    align: str = "left"  # left | right
+
+
 @dataclass
 class Template:
     id: str
@@ -209,6 +218,7 @@ class Template:
     derived: dict[tuple[str, str, str], Any] = field(default_factory=dict, repr=False)  # (table, row, col) -> its formula
     carry_meta: tuple[str, ...] = ()  # metadata a new year's draft copies from last year's
     carry_rows: tuple[tuple[str, str], ...] = ()  # ("t3.next_year", "t3.carried"): source -> target row
+    closing: tuple[ClosingLine, ...] = ()  # lines after the last section, see schema/README.md
 
     @cached_property
     def section_by_id(self) -> dict[str, Section]:

@@ -20,6 +20,7 @@ from nianbao.report.model import (  # re-exported: the model is part of this mod
     META_SECTION,
     Block,
     CellRef,
+    ClosingLine,
     Column,
     MetaField,
     NarrativeField,
@@ -122,6 +123,24 @@ def _table_from(d: dict[str, Any], path: str) -> Table:
         corner=d.get("corner", ""),
         row_labels=bool(d.get("row_labels", True)),
     )
+
+
+def _closing_from(items: object, meta: list[MetaField], path: str) -> tuple[ClosingLine, ...]:
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise TemplateError(f"模板 {path}:closing 应写成 [[closing]] 表数组")
+    known = {m.id for m in meta}
+    out = []
+    for i, item in enumerate(items, 1):
+        where = f"第 {i} 个 [[closing]]"
+        text = _req(item, "text", where, path)
+        align = item.get("align", "left")
+        if align not in ("left", "right"):
+            raise TemplateError(f"模板 {path}:{where} 的 align 只能是 left 或 right")
+        for name in re.findall(r"(?<!\{)\{(\w+)\}", text):
+            if name not in known:
+                raise TemplateError(f"模板 {path}:{where} 的占位 {{{name}}} 不是基本信息的 id")
+        out.append(ClosingLine(text, align))
+    return tuple(out)
 
 
 def _scopes_of(r: dict[str, Any], rid: str, path: str) -> tuple[tuple[str, str, str], ...]:
@@ -236,6 +255,7 @@ def parse_template(data: dict[str, Any], path: str = "<模板>") -> Template:
                 raise TemplateError(f"模板 {path}:[carry] 引用了不存在的行 “{ref}”")
     if not isinstance(data.get("migrations", []), list):
         raise TemplateError(f"模板 {path}:migrations 应写成 [[migrations]] 表数组")
+    closing = _closing_from(data.get("closing", []), meta, path)
     template = Template(
         id=_req(head, "id", "[template]", path),
         version=_req(head, "version", "[template]", path, int),
@@ -251,6 +271,7 @@ def parse_template(data: dict[str, Any], path: str = "<模板>") -> Template:
         migrations=list(data.get("migrations", [])),
         carry_meta=carry_meta,
         carry_rows=carry_rows,
+        closing=closing,
     )
     # A broken migration is refused with the template, not when a clerk opens an old draft.
     try:

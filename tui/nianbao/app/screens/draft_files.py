@@ -147,34 +147,42 @@ class DraftFiles:
         remember(path)
 
     def action_export(self) -> None:
-        base = self.session.path.with_suffix(".md") if self.session.path else Path("年报.md")
+        from nianbao.engine.exports import LABEL, SUFFIX
+
         errors, _ = self.session.counts()
 
-        def write(path: Path | None) -> None:
+        def write(fmt: str, path: Path | None) -> None:
             if path is None:
                 return
-            from nianbao.engine.render import render_markdown
+            from nianbao.engine.exports import export_bytes
             from nianbao.store.draft import atomic_write
 
             self.sync_from_widgets()
             try:
                 from nianbao.store.sidefile import side_file_mode
 
-                text = render_markdown(self.session.draft).encode("utf-8")
-                atomic_write(path, text, mode=side_file_mode(self.session.path))  # never wider than the draft
+                # never wider than the draft
+                atomic_write(path, export_bytes(self.session.draft, fmt), mode=side_file_mode(self.session.path))
             except OSError as exc:
                 self.notify(f"{path}:无法写入({os_reason(exc)})", severity="error", timeout=10)
                 return
             self.notify(f"已导出 {path}", timeout=4)
 
-        def ask_path(ok: bool | None = True) -> None:
+        def ask_path(fmt: str | None) -> None:
+            if fmt not in SUFFIX:
+                return
+            suffix = SUFFIX[fmt]
+            base = self.session.path.with_suffix(suffix) if self.session.path else Path("年报" + suffix)
+            self.app.push_screen(PathScreen(f"导出 {LABEL[fmt]} 到", str(base), suffix), lambda p: write(fmt, p))
+
+        def ask_format(ok: bool | None = True) -> None:
             if ok:
-                self.app.push_screen(PathScreen("导出 Markdown 到", str(base), ".md"), write)
+                self.app.push_screen(ChoiceScreen("导出为哪种格式?", [(f, LABEL[f]) for f in SUFFIX]), ask_path)
 
         if errors:
-            self.app.push_screen(ConfirmScreen(f"报告还有 {errors} 个错误,仍要导出吗?", "仍要导出", "返回修改", default="no"), ask_path)
+            self.app.push_screen(ConfirmScreen(f"报告还有 {errors} 个错误,仍要导出吗?", "仍要导出", "返回修改", default="no"), ask_format)
         else:
-            ask_path()
+            ask_format()
 
     # ---------------------------------------------------------------- autosave
     def _schedule_autosave(self) -> None:

@@ -23,7 +23,7 @@ class ReviewPane(Vertical):
             yield ProblemsPane(id="review-findings")
             yield Markdown("", id="review-preview")
         with Horizontal(id="review-actions"):
-            yield Button("导出 Markdown(F6)", id="export", variant="primary")
+            yield Button("导出报告(F6)", id="export", variant="primary")
             yield Button("刷新预览", id="refresh-preview")
 
     def on_mount(self) -> None:
