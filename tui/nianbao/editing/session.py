@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from nianbao.engine.checks import ERROR, Finding, check, context_for, counts
-from nianbao.report.model import CellRef
+from nianbao.report.model import CellRef, Template
 from nianbao.store.draft import (
     Acknowledgement,
     Draft,
@@ -27,6 +28,9 @@ from nianbao.store.ondisk import Stamp, changed_since, describe_change, stamp
 # Navigator entries besides the template's sections.
 META_ENTRY = "meta"
 REVIEW_ENTRY = "review"
+
+
+CellKey = tuple[str, str, str]  # (table, row, column), as a draft stores it
 
 
 @dataclass(frozen=True)
@@ -73,10 +77,10 @@ class Session:
 
     # ---- reading
     @property
-    def template(self):
+    def template(self) -> Template:
         return self.draft.template
 
-    def value(self, key):
+    def value(self, key: CellKey) -> object:
         """A cell as shown: input, typed total, or the total the last check computed."""
         try:
             return self._ctx.cell(key)
@@ -128,7 +132,7 @@ class Session:
         self._ctx = context_for(self.draft, self.previous)
         self.findings = check(self.draft, self.previous, self._ctx, last_changed=self.last_changed)
 
-    def set_value(self, key, value) -> bool:
+    def set_value(self, key: CellKey, value: int | Decimal | None) -> bool:
         if self.draft.values.get(key) == value and (value is not None or key not in self.draft.values):
             return False
         self.draft.set_value(key, value)
@@ -144,7 +148,7 @@ class Session:
         self._changed()
         return True
 
-    def set_meta(self, key: str, value) -> bool:
+    def set_meta(self, key: str, value: object) -> bool:
         field = self.template.meta_by_id.get(key)
         if value in (None, "") and self.draft.meta.get(key) in (None, ""):
             return False  # blank either way ("" is how a blank text is written; absent for a year)
@@ -185,6 +189,7 @@ class Session:
 
     def reload(self) -> None:
         """Replace the draft with the file on disk (after a conflict, on request)."""
+        assert self.path is not None  # only a draft read from a file is reloaded
         fresh, seen = load_draft_stamped(self.path)
         self.draft = fresh
         self.disk = seen

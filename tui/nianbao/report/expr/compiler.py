@@ -617,7 +617,7 @@ def _dry_run(template: Template) -> None:
                     count_step(ctx)
                     if compiled.when is None or truthy(compiled.when(ctx, env)):
                         compiled.body(ctx, env)
-                        for _label, _kind, scope_fn in rule.compiled.scopes:  # type: ignore[attr-defined]
+                        for _label, _kind, scope_fn in compiled.scopes:
                             scope_fn(ctx, env)
                         msg_env = {**env, "lhs": None, "rhs": None, "diff": None}
                         for kind, part in compiled.message:
