@@ -119,7 +119,7 @@ def test_new_files_respect_the_umask(tmp_path):
     assert r.returncode == 0, r.stderr
     assert mode(d) == 0o600
     os.chmod(d, 0o644)  # render -o takes the draft's mode, within the umask
-    r = subprocess.run([sys.executable, "-c", code, "render", str(d), "-o", str(tmp_path / "o.md")],
+    r = subprocess.run([sys.executable, "-c", code, "render", "--force", str(d), "-o", str(tmp_path / "o.md")],
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 0 and mode(tmp_path / "o.md") == 0o600
     r = subprocess.run([sys.executable, "-c", code, "total", str(tmp_path / "t.toml"), str(SEED)],

@@ -95,11 +95,21 @@ def _remember(text: str, doc: TOMLDocument, data: Mapping[str, Any]) -> None:
 # ---------------------------------------------------------------- making a level hold `data`
 
 
+def _has_comment(table: Table) -> bool:
+    """Whether the clerk wrote a comment line directly in this table (not in a sub-table)."""
+    return any(k is None and isinstance(item, Comment) for k, item in table.value.body)
+
+
 def _sync(level: Level, data: Mapping[str, object], old: Mapping[str, object]) -> None:
     """Make `level` hold `data`. `old` is what tomllib reads in `level` now: a part equal in
     both is left alone without walking the (slower) tomlkit items."""
     for key in [k for k in old if k not in data]:
-        if key in level:
+        if key not in level:
+            continue
+        current = level[key]
+        if isinstance(old[key], Mapping) and isinstance(current, Table) and _has_comment(current):
+            _sync(current, {}, old[key])  # emptied, not deleted: the clerk's comments in it stay
+        else:
             del level[key]
     for key, value in data.items():
         if key in old and key in level:
