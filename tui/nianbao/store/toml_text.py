@@ -106,9 +106,9 @@ def _sync(level: Level, data: Mapping[str, object], old: Mapping[str, object]) -
     for key in [k for k in old if k not in data]:
         if key not in level:
             continue
-        current = level[key]
-        if isinstance(old[key], Mapping) and isinstance(current, Table) and _has_comment(current):
-            _sync(current, {}, old[key])  # emptied, not deleted: the clerk's comments in it stay
+        current, before = level[key], old[key]
+        if isinstance(before, Mapping) and isinstance(current, Table) and _has_comment(current):
+            _sync(current, {}, before)  # emptied, not deleted: the clerk's comments in it stay
         else:
             del level[key]
     for key, value in data.items():
