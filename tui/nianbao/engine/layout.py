@@ -283,6 +283,12 @@ def _block_rows(table: Table, block: Block, values: dict[CellKey, str], top: int
     return head + body, depth
 
 
+def block_grid(table: Table, block: Block, values: dict[CellKey, str]) -> tuple[list[list[GridCell]], int]:
+    """One block on its own (as Markdown's HTML tables draw it): (rows, header row count)."""
+    label_width = max(len(table.row_by_id[r].group) + 1 for r in block.rows) if table.row_labels and block.rows else 0
+    return _block_rows(table, block, values, 0, label_width, len(block.columns))
+
+
 def table_layout(table: Table, values: dict[CellKey, str], caption: str = "") -> TableLayout:
     """The table as one grid: a head part for a one-block table, a body part per block else."""
     value_width = max(len(b.columns) for b in table.blocks)

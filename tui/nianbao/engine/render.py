@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 
 from nianbao.engine.figures import resolve
-from nianbao.engine.layout import field_label_shown, fill, lines, shown_values
+from nianbao.engine.layout import VALUE, block_grid, field_label_shown, fill, lines, shown_values
 from nianbao.report.model import Block, Table
 from nianbao.store.draft import Draft
 
@@ -97,68 +97,17 @@ def _cell(tag: str, text: str, rowspan: int = 1, colspan: int = 1) -> str:
     return f"<{tag}{attrs}>{html.escape(' '.join(text.splitlines()).strip(), quote=False)}</{tag}>"
 
 
-def _header_rows(paths: list[tuple[str, ...]], depth: int) -> list[list[tuple[str, int, int]]]:
-    """Header cells (text, rowspan, colspan) per level: a group spans its adjacent members,
-    a leaf reaches down to the last header row."""
-    levels: list[list[tuple[str, int, int]]] = [[] for _ in range(depth)]
-    for level in range(depth):
-        i = 0
-        while i < len(paths):
-            path = paths[i]
-            if len(path) <= level:
-                i += 1
-                continue
-            if len(path) == level + 1:
-                levels[level].append((path[level], depth - level, 1))
-                i += 1
-                continue
-            j = i + 1
-            while j < len(paths) and len(paths[j]) > level + 1 and paths[j][: level + 1] == path[: level + 1]:
-                j += 1
-            levels[level].append((path[level], 1, j - i))
-            i = j
-    return levels
-
-
-def _row_heads(paths: list[tuple[str, ...]], depth: int) -> list[list[tuple[str, int, int]]]:
-    """Row header cells per row: a group label spans its adjacent rows, a leaf the rest."""
-    out: list[list[tuple[str, int, int]]] = []
-    for i, path in enumerate(paths):
-        cells = []
-        for level, text in enumerate(path):
-            if level == len(path) - 1:
-                cells.append((text, 1, depth - level))
-                continue
-            prefix = path[: level + 1]
-            if i > 0 and len(paths[i - 1]) > level + 1 and paths[i - 1][: level + 1] == prefix:
-                continue  # spanned from above
-            j = i + 1
-            while j < len(paths) and len(paths[j]) > level + 1 and paths[j][: level + 1] == prefix:
-                j += 1
-            cells.append((text, j - i, 1))
-        out.append(cells)
-    return out
-
-
 def _html_block(table: Table, block: Block, values: dict[tuple[str, str, str], str]) -> list[str]:
-    columns = [table.column_by_id[c] for c in block.columns]
-    rows = [table.row_by_id[r] for r in block.rows]
-    col_paths = [_path(c.group, c.label) for c in columns]
-    row_paths = [_path(r.group, r.label) for r in rows]
-    head_depth = max((len(p) for p in col_paths), default=0)
-    label_depth = max((len(p) for p in row_paths), default=0) if table.row_labels else 0
+    """One block as an HTML table with merged headers, drawn from the shared layout grid."""
+    rows, head_count = block_grid(table, block, values)
     lines = ["<table>", "<thead>"]
-    for level, cells in enumerate(_header_rows(col_paths, head_depth)):
-        tr = [_cell("th", t, rs, cs) for t, rs, cs in cells]
-        if level == 0 and label_depth:
-            tr.insert(0, _cell("th", block.row_header or table.corner, head_depth, label_depth))
+    for i, row in enumerate(rows):
+        if i == head_count:
+            lines += ["</thead>", "<tbody>"]
+        tr = [_cell("td" if c.kind == VALUE else "th", c.text, c.rowspan, c.colspan) for c in row]
         lines.append("<tr>" + "".join(tr) + "</tr>")
-    lines += ["</thead>", "<tbody>"]
-    heads = _row_heads(row_paths, label_depth) if label_depth else [[] for _ in rows]
-    for row, head in zip(rows, heads):
-        tr = [_cell("th", t, rs, cs) for t, rs, cs in head]
-        tr += [_cell("td", values.get((table.id, row.id, c.id), "")) for c in columns]
-        lines.append("<tr>" + "".join(tr) + "</tr>")
+    if head_count == len(rows):
+        lines += ["</thead>", "<tbody>"]
     lines += ["</tbody>", "</table>"]
     return lines
 
